@@ -1,0 +1,1 @@
+"""forumflow: funding requests through a Schools Forum as durable Temporal workflows."""

@@ -1,0 +1,48 @@
+"""Builds the forumflow worker: every workflow and activity on one task queue,
+with the activities' dependencies passed in so tests can pass real alternatives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from workflows.smoke import SmokeActivities, SmokeWorkflow
+
+
+@dataclass(frozen=True)
+class WorkerDependencies:
+    """What the activities need from the outside world."""
+
+    smoke: SmokeActivities = field(default_factory=SmokeActivities)
+
+
+def workflow_classes() -> Sequence[type]:
+    """Every workflow this worker runs."""
+    return [SmokeWorkflow]
+
+
+def activity_functions(deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
+    """Every activity this worker runs, bound to its dependencies."""
+    return [deps.smoke.greet]
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    deps: WorkerDependencies,
+    *,
+    activity_executor: ThreadPoolExecutor | None = None,
+) -> Worker:
+    """A worker for forumflow's workflows and activities on ``task_queue``."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=workflow_classes(),
+        activities=activity_functions(deps),
+        activity_executor=activity_executor or ThreadPoolExecutor(max_workers=8),
+    )
