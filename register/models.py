@@ -1,0 +1,156 @@
+"""What the decision register records: one immutable entry per thing the forum did.
+
+The register is the one record that anything citing a decision cites (seed 000: a
+later paper claimed an approval "from the DSG" that no minute supported), so the
+models refuse the records that caused that trouble: an approval without the agreed
+option(s), money as floats, timestamps without a timezone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+Pence = Annotated[int, Field(ge=0)]
+
+
+class EntryKind(StrEnum):
+    """What happened, which decides how an entry's outcome is read."""
+
+    DECISION = "decision"
+    """The forum voted; outcome is one of DECISION_OUTCOMES."""
+    MINUTE_CONFIRMED = "minute_confirmed"
+    """The chair confirmed the minutes of `meeting_date`: that meeting's decisions are final."""
+    EVALUATION = "evaluation"
+    """The evaluation was reported; outcome is one of EVALUATION_OUTCOMES."""
+    FUNDING_PERIOD = "funding_period"
+    """An extension started a new funding period (a new cycle)."""
+
+
+APPROVED_OUTCOMES: frozenset[str] = frozenset({"approved", "approved_as_amended"})
+DECISION_OUTCOMES: frozenset[str] = APPROVED_OUTCOMES | {"rejected", "deferred"}
+EVALUATION_OUTCOMES: frozenset[str] = frozenset({"extended", "ended"})
+
+_KINDS_AT_A_MEETING = frozenset(
+    {EntryKind.DECISION, EntryKind.MINUTE_CONFIRMED, EntryKind.EVALUATION}
+)
+
+
+class RegisterConflict(Exception):  # noqa: N818 -- a named outcome, not a fault of the code
+    """An idempotency key was recorded again with different content.
+
+    A retried activity sends the same entry again and is harmless; a different entry
+    under an existing key means two writers disagree about what happened, and keeping
+    either silently would falsify the record. Not retryable: retrying cannot fix it.
+    """
+
+    def __init__(self, idempotency_key: str, differing_fields: tuple[str, ...]) -> None:
+        self.idempotency_key = idempotency_key
+        self.differing_fields = differing_fields
+        super().__init__(
+            f"register entry {idempotency_key!r} already recorded with different "
+            f"{', '.join(differing_fields)}; the existing entry is unchanged"
+        )
+
+    def __reduce__(self) -> tuple[type[RegisterConflict], tuple[str, tuple[str, ...]]]:
+        # The default reduce replays only the message, which this __init__ cannot take.
+        return (RegisterConflict, (self.idempotency_key, self.differing_fields))
+
+
+class AgreedFunding(BaseModel):
+    """One funding option the forum agreed: where the money comes from, and how much."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    option_id: NonEmptyStr
+    source: NonEmptyStr = Field(description='funding-source code, e.g. "dsg_high_needs"')
+    source_detail: str | None = Field(
+        default=None, description="e.g. the named grant, or 'one-off allocation'"
+    )
+    amount_pence: Pence
+
+
+class RegisterEntry(BaseModel):
+    """One durable fact about a request, written once under its idempotency key."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    idempotency_key: NonEmptyStr = Field(description='e.g. "<request_ref>/<cycle>/<kind>/<seq>"')
+    request_ref: NonEmptyStr
+    cycle: int = Field(ge=1, description="funding period number; an extension starts the next")
+    kind: EntryKind
+    recorded_at: AwareDatetime = Field(description="normalised to UTC")
+    meeting_date: date | None = Field(
+        default=None,
+        description=(
+            "decision and evaluation: the meeting where it happened; minute_confirmed: "
+            "the meeting whose minutes were confirmed (not the confirming meeting)"
+        ),
+    )
+    outcome: NonEmptyStr
+    title: NonEmptyStr
+    amount_pence: Pence | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    agreed_options: tuple[AgreedFunding, ...] = ()
+    amendments: tuple[str, ...] = ()
+    summary: str = ""
+    recorded_by: NonEmptyStr
+    workflow_id: NonEmptyStr
+    run_id: NonEmptyStr
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _as_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        option_ids = [option.option_id for option in self.agreed_options]
+        if len(set(option_ids)) != len(option_ids):
+            raise ValueError(f"agreed_options repeat an option_id: {option_ids}")
+        if self.kind in _KINDS_AT_A_MEETING and self.meeting_date is None:
+            raise ValueError(f"a {self.kind} entry needs the meeting_date")
+        if self.kind is EntryKind.DECISION:
+            self._check_decision()
+        if self.kind is EntryKind.EVALUATION and self.outcome not in EVALUATION_OUTCOMES:
+            raise ValueError(
+                f"evaluation outcome {self.outcome!r} is not one of {sorted(EVALUATION_OUTCOMES)}"
+            )
+        return self
+
+    def _check_decision(self) -> None:
+        if self.outcome not in DECISION_OUTCOMES:
+            raise ValueError(
+                f"decision outcome {self.outcome!r} is not one of {sorted(DECISION_OUTCOMES)}"
+            )
+        if self.outcome not in APPROVED_OUTCOMES:
+            return
+        if not self.agreed_options:
+            # Seed 000: minutes recorded an approval without the source.
+            raise ValueError("an approval must name the agreed option(s)")
+        if self.outcome == "approved_as_amended" and not self.amendments:
+            raise ValueError("approved_as_amended needs the amendments")
+        agreed_total = sum(option.amount_pence for option in self.agreed_options)
+        if self.amount_pence is not None and self.amount_pence != agreed_total:
+            raise ValueError(
+                f"amount_pence {self.amount_pence} differs from the agreed options' "
+                f"total {agreed_total}"
+            )
+
+    @property
+    def effective_date(self) -> date:
+        """The date search filters on: the meeting's, else the UTC day it was recorded."""
+        return self.meeting_date or self.recorded_at.date()
+
+    def differing_fields(self, other: RegisterEntry) -> tuple[str, ...]:
+        """Names of the fields whose values differ from `other`'s."""
+        mine: dict[str, Any] = self.model_dump()
+        theirs: dict[str, Any] = other.model_dump()
+        return tuple(name for name in mine if mine[name] != theirs[name])
