@@ -1,0 +1,325 @@
+"""Every way the domain refuses something, one class per rule.
+
+A refusal carries a stable kebab-case ``rule`` code (for programs: the workflow turns it
+into an error type, the UI into help text), a ``message`` in plain English for a council
+officer that names the rule and the field at fault, and the dotted ``field`` path when one
+field is to blame. The message is written where the rule is checked, because that is
+where the facts it quotes (amounts, names, dates) are known.
+
+Classes are grouped by the concern that raises them; catching a group's base class (for
+example :class:`TablingRefused`) catches every reason a step of that kind can fail.
+"""
+
+# ruff: noqa: N818 -- these name refusals the forum recognises, not faults in the code.
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class RuleViolation(Exception):
+    """A domain rule refused a command; nothing was changed."""
+
+    rule: ClassVar[str] = "rule-violation"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The default reduce replays only ``args``, which would drop ``field``.
+        return (_rebuild, (type(self), self.message, self.field))
+
+    def details(self) -> dict[str, str | None]:
+        """The refusal as plain data, e.g. for a Temporal ApplicationError's details."""
+        return {"rule": self.rule, "message": self.message, "field": self.field}
+
+
+def _rebuild(cls: type[RuleViolation], message: str, field: str | None) -> RuleViolation:
+    return cls(message, field=field)
+
+
+# --- who may do what, and when -------------------------------------------------------
+
+
+class RoleNotPermitted(RuleViolation):
+    """The actor holds none of the roles the transition needs."""
+
+    rule = "role-not-permitted"
+
+
+class TransitionNotAllowedInStage(RuleViolation):
+    """The transition cannot be taken from the request's current stage."""
+
+    rule = "transition-not-allowed-in-stage"
+
+
+# --- drafting ------------------------------------------------------------------------
+
+
+class DraftIncomplete(RuleViolation):
+    """The draft lacks something a submitted request must have (purpose, evaluation plan...)."""
+
+    rule = "draft-incomplete"
+
+
+class ReferenceCannotChange(RuleViolation):
+    """An edit tried to change the request's reference, which identifies it everywhere."""
+
+    rule = "reference-cannot-change"
+
+
+# --- option listing ------------------------------------------------------------------
+
+
+class UnknownOption(RuleViolation):
+    """A command names a funding option that is not listed on the request."""
+
+    rule = "unknown-option"
+
+
+class DuplicateOption(RuleViolation):
+    """A funding option with the same option_id is already listed."""
+
+    rule = "duplicate-option"
+
+
+# --- tabling -------------------------------------------------------------------------
+
+
+class TablingRefused(RuleViolation):
+    """The request is not ready to be put on a meeting's agenda."""
+
+    rule = "tabling-refused"
+
+
+class NoFundingOptions(TablingRefused):
+    """No funding option is listed, so the forum would be asked for money from nowhere."""
+
+    rule = "tabling-requires-funding-options"
+
+
+class OptionSourceNotSpecific(TablingRefused):
+    """An option's source is "another grant" without naming the grant."""
+
+    rule = "tabling-requires-specific-source"
+
+
+class NoRecommendation(TablingRefused):
+    """The request has no recommendation for the forum to agree."""
+
+    rule = "tabling-requires-recommendation"
+
+
+class RecommendationNamesNoOption(TablingRefused):
+    """The recommendation names no funding option (seed 000, July 2018)."""
+
+    rule = "tabling-requires-specific-option"
+
+
+class RecommendationNamesUnknownOption(TablingRefused):
+    """The recommendation names an option id that is not listed."""
+
+    rule = "tabling-recommendation-names-unknown-option"
+
+
+class OptionsDoNotCoverCost(TablingRefused):
+    """The recommended option(s) leave part of the cost unfunded without saying so."""
+
+    rule = "tabling-requires-options-to-cover-cost"
+
+
+# --- the meeting ---------------------------------------------------------------------
+
+
+class NotAMember(RuleViolation):
+    """The person named is not on the forum's membership for this meeting."""
+
+    rule = "not-a-member"
+
+
+class InquorateMeeting(RuleViolation):
+    """Fewer than the quorum (two fifths of the membership, by default) are present."""
+
+    rule = "meeting-inquorate"
+
+
+class PhaseCannotDecide(RuleViolation):
+    """A de-delegation vote with no maintained member of some phase present."""
+
+    rule = "dedelegation-phase-absent"
+
+
+class NoEligibleVoters(RuleViolation):
+    """Nobody present may vote on this kind of decision."""
+
+    rule = "no-eligible-voters"
+
+
+# --- votes ---------------------------------------------------------------------------
+
+
+class NotEligibleToVote(RuleViolation):
+    """The member may not vote on this decision (their group is excluded from it)."""
+
+    rule = "not-eligible-to-vote"
+
+
+class MemberNotPresent(NotEligibleToVote):
+    """The member was not recorded present at the meeting, so cannot vote."""
+
+    rule = "member-not-present"
+
+
+class VoteNotOwn(RuleViolation):
+    """A member tried to cast a vote in another member's name."""
+
+    rule = "vote-not-own"
+
+
+class DuplicateVote(RuleViolation):
+    """The member has already voted: one vote per member."""
+
+    rule = "one-vote-per-member"
+
+
+class VoteOptionInvalid(RuleViolation):
+    """A vote's option_id does not fit the recommendation (missing, needless or not offered)."""
+
+    rule = "vote-option-invalid"
+
+
+class AmendmentAfterVotesCast(RuleViolation):
+    """The recommendation cannot be amended once members have voted on it."""
+
+    rule = "amendment-before-votes"
+
+
+# --- closing the vote ----------------------------------------------------------------
+
+
+class NoVotesCast(RuleViolation):
+    """The vote cannot be closed before anyone has voted (an abstention counts)."""
+
+    rule = "vote-requires-votes"
+
+
+class CastingVoteRefused(RuleViolation):
+    """The chair's casting vote was missing, not allowed or not a decision."""
+
+    rule = "casting-vote-refused"
+
+
+class CastingVoteRequired(CastingVoteRefused):
+    """The vote is tied, the chair has a casting vote, and did not give it."""
+
+    rule = "casting-vote-required"
+
+
+class CastingVoteNotAllowed(CastingVoteRefused):
+    """The forum's settings give the chair no casting vote."""
+
+    rule = "casting-vote-not-allowed"
+
+
+class CastingVoteNotNeeded(CastingVoteRefused):
+    """A casting vote was given although the vote (or option choice) is not tied."""
+
+    rule = "casting-vote-not-needed"
+
+
+class CastingVoteMustDecide(CastingVoteRefused):
+    """A casting vote must be for or against (or name an option), never an abstention."""
+
+    rule = "casting-vote-must-decide"
+
+
+class OptionChoiceTied(RuleViolation):
+    """The forum agreed to fund but is tied between options, so no source was chosen."""
+
+    rule = "option-choice-tied"
+
+
+# --- minuting ------------------------------------------------------------------------
+
+
+class MinutingRefused(RuleViolation):
+    """The minute does not record the decision as the rules require."""
+
+    rule = "minuting-refused"
+
+
+class NothingToMinute(MinutingRefused):
+    """There is no approval to minute."""
+
+    rule = "minute-requires-approval"
+
+
+class MinuteWithoutFundingSource(MinutingRefused):
+    """An approval minuted without the agreed funding option(s) (seed 000)."""
+
+    rule = "minute-requires-funding-source"
+
+
+class MinuteNamesUnlistedOption(MinutingRefused):
+    """The minute names an option that was never listed on the request."""
+
+    rule = "minute-names-unlisted-option"
+
+
+class MinuteOptionsDifferFromDecision(MinutingRefused):
+    """The minute's agreed options are not the ones the forum voted for."""
+
+    rule = "minute-options-differ-from-decision"
+
+
+class MinuteAmountMismatch(MinutingRefused):
+    """The minute's amount is not the sum of the agreed options' amounts."""
+
+    rule = "minute-amount-mismatch"
+
+
+class MinutePeriodMissing(MinutingRefused):
+    """The minute does not record the funding period."""
+
+    rule = "minute-requires-period"
+
+
+class MinutePeriodMismatch(MinutingRefused):
+    """The minute's period is not the agreed options' period."""
+
+    rule = "minute-period-mismatch"
+
+
+class MinuteAmendmentsMismatch(MinutingRefused):
+    """The minute does not record the amendments the meeting made."""
+
+    rule = "minute-amendments-mismatch"
+
+
+class ActionDueBeforeMeeting(MinutingRefused):
+    """An action is due at a meeting on or before the meeting that set it."""
+
+    rule = "action-due-after-meeting"
+
+
+class RecordedByMismatch(RuleViolation):
+    """A record names someone other than the person recording it."""
+
+    rule = "recorded-by-mismatch"
+
+
+# --- evaluation and the next cycle ---------------------------------------------------
+
+
+class EvaluationNotReported(RuleViolation):
+    """The forum cannot extend or end funding before the evaluation is reported."""
+
+    rule = "evaluation-required"
+
+
+class NewPeriodOverlapsPrevious(RuleViolation):
+    """An extension's new period must start after the previous period ends."""
+
+    rule = "new-period-overlaps-previous"

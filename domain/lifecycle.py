@@ -1,0 +1,224 @@
+r"""The state machine of a funding request: who may take which transition, from where.
+
+``apply(state, command, actor, now)`` is the only way a request changes. It checks, in
+this order, that the actor holds a role the transition needs (RoleNotPermitted), that
+the request is in a stage the transition starts from (TransitionNotAllowedInStage),
+and then the rules of the step itself; only then does it build the next state, with
+one audit entry appended. It is pure: calling it and discarding the result is how a
+Temporal Update validator refuses a command before anything is written.
+
+The stages (closed, rejected and withdrawn are final)::
+
+    drafting -> option_listing -> tabled -> voting -> decided -> minuted -> evaluation -> closed
+                 ^    ^              |         |  \-> rejected                  |
+                 |    +-- defer -----+---------+  (defer, or close_vote with a reason)
+                 +-------------------- extend: the next cycle -------------------+
+    withdraw: drafting | option_listing | tabled -> withdrawn
+
+Rejected requests are not minuted here: rejection ends the request in stage
+``rejected`` with the decision (and its reason) on the state, which is what the
+decision register records. Only an approval needs a minute, because only an approval
+commits money from a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+from domain.commands import (
+    COMMAND_TRANSITION,
+    AddOption,
+    AmendRecommendation,
+    AnyCommand,
+    CastVote,
+    Close,
+    CloseVote,
+    Command,
+    ConfirmMinutes,
+    Defer,
+    EditDraft,
+    Extend,
+    OpenVote,
+    RecordAttendance,
+    RecordMinute,
+    RemoveOption,
+    ReportEvaluation,
+    SetRecommendation,
+    SubmitDraft,
+    TableRequest,
+    Transition,
+    Withdraw,
+)
+from domain.errors import RoleNotPermitted, TransitionNotAllowedInStage
+from domain.models import Actor, AuditEntry, RequestState, Role, Stage, require_aware, roles_text
+from domain.steps import evolve, next_cycle_state, run_step
+
+__all__ = [
+    "COMMAND_TRANSITION",
+    "FROM_STAGES",
+    "PERMISSIONS",
+    "AddOption",
+    "AmendRecommendation",
+    "AnyCommand",
+    "CastVote",
+    "Close",
+    "CloseVote",
+    "Command",
+    "ConfirmMinutes",
+    "Defer",
+    "EditDraft",
+    "Extend",
+    "OpenVote",
+    "RecordAttendance",
+    "RecordMinute",
+    "RemoveOption",
+    "ReportEvaluation",
+    "SetRecommendation",
+    "SubmitDraft",
+    "TableRequest",
+    "Transition",
+    "Withdraw",
+    "allowed_transitions",
+    "apply",
+    "next_cycle_state",
+]
+
+_T = Transition
+_S = Stage
+
+PERMISSIONS: Mapping[Transition, frozenset[Role]] = MappingProxyType(
+    {
+        _T.edit_draft: frozenset({Role.officer}),
+        _T.submit_draft: frozenset({Role.officer}),
+        _T.add_option: frozenset({Role.officer}),
+        _T.remove_option: frozenset({Role.officer}),
+        _T.set_recommendation: frozenset({Role.officer}),
+        _T.table: frozenset({Role.chair}),
+        _T.withdraw: frozenset({Role.officer}),
+        _T.record_attendance: frozenset({Role.clerk}),
+        _T.open_vote: frozenset({Role.chair}),
+        _T.amend_recommendation: frozenset({Role.clerk}),
+        _T.cast_vote: frozenset({Role.member}),
+        _T.close_vote: frozenset({Role.chair}),
+        _T.defer: frozenset({Role.chair}),
+        _T.record_minute: frozenset({Role.clerk}),
+        _T.confirm_minutes: frozenset({Role.chair}),
+        _T.report_evaluation: frozenset({Role.officer}),
+        _T.extend: frozenset({Role.chair}),
+        _T.close: frozenset({Role.chair}),
+    }
+)
+"""The roles that may take each transition."""
+
+FROM_STAGES: Mapping[Transition, frozenset[Stage]] = MappingProxyType(
+    {
+        # Editing stays open while options are listed: costs firm up alongside funding.
+        _T.edit_draft: frozenset({_S.drafting, _S.option_listing}),
+        _T.submit_draft: frozenset({_S.drafting}),
+        _T.add_option: frozenset({_S.option_listing}),
+        _T.remove_option: frozenset({_S.option_listing}),
+        _T.set_recommendation: frozenset({_S.option_listing}),
+        _T.table: frozenset({_S.option_listing}),
+        _T.withdraw: frozenset({_S.drafting, _S.option_listing, _S.tabled}),
+        _T.record_attendance: frozenset({_S.tabled}),
+        _T.open_vote: frozenset({_S.tabled}),
+        _T.amend_recommendation: frozenset({_S.voting}),
+        _T.cast_vote: frozenset({_S.voting}),
+        _T.close_vote: frozenset({_S.voting}),
+        _T.defer: frozenset({_S.tabled, _S.voting}),
+        _T.record_minute: frozenset({_S.decided}),
+        _T.confirm_minutes: frozenset({_S.minuted}),
+        _T.report_evaluation: frozenset({_S.evaluation}),
+        _T.extend: frozenset({_S.evaluation}),
+        _T.close: frozenset({_S.evaluation}),
+    }
+)
+"""The stages each transition can be taken from."""
+
+# Worded to follow "Cannot ..." and precede the request's reference.
+_DOING: Mapping[Transition, str] = MappingProxyType(
+    {
+        _T.edit_draft: "edit the draft of",
+        _T.submit_draft: "submit the draft of",
+        _T.add_option: "add a funding option to",
+        _T.remove_option: "remove a funding option from",
+        _T.set_recommendation: "set the recommendation of",
+        _T.table: "table",
+        _T.withdraw: "withdraw",
+        _T.record_attendance: "record attendance for",
+        _T.open_vote: "open the vote on",
+        _T.amend_recommendation: "amend the recommendation of",
+        _T.cast_vote: "vote on",
+        _T.close_vote: "close the vote on",
+        _T.defer: "defer",
+        _T.record_minute: "minute",
+        _T.confirm_minutes: "confirm the minutes of",
+        _T.report_evaluation: "report the evaluation of",
+        _T.extend: "extend",
+        _T.close: "close",
+    }
+)
+
+
+def transition_of(command: Command) -> Transition:
+    """The transition ``command`` asks for."""
+    try:
+        return COMMAND_TRANSITION[type(command)]
+    except KeyError:
+        raise TypeError(f"{type(command).__name__} is not a request command") from None
+
+
+def apply(state: RequestState, command: Command, actor: Actor, now: datetime) -> RequestState:
+    """The request after ``actor`` gives ``command`` at ``now``, or a RuleViolation.
+
+    Checks role first, then stage, then the step's own rules; appends one AuditEntry
+    recording who, in which role, when, the stage change, what changed and why.
+    ``now`` must be timezone-aware (ValueError otherwise: that is a caller's bug).
+    """
+    require_aware(now)
+    transition = transition_of(command)
+    role = _role_used(state, transition, actor)
+    allowed_from = FROM_STAGES[transition]
+    if state.stage not in allowed_from:
+        raise TransitionNotAllowedInStage(
+            f"Cannot {_DOING[transition]} {state.reference}: it is at stage "
+            f"'{state.stage}', and that is only possible at stage "
+            f"{' or '.join(repr(str(s)) for s in Stage if s in allowed_from)} (stage).",
+            field="stage",
+        )
+    step = run_step(state, command, actor, now)
+    entry = AuditEntry(
+        at=now,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        role=role,
+        transition=transition.value,
+        from_stage=state.stage,
+        to_stage=step.state.stage,
+        summary=step.summary,
+        reason=step.reason,
+    )
+    return evolve(step.state, audit=(*step.state.audit, entry))
+
+
+def _role_used(state: RequestState, transition: Transition, actor: Actor) -> Role:
+    # Roles are tried in Role's declared order, not set order, so the role the audit
+    # records is the same on every replay.
+    needed = PERMISSIONS[transition]
+    for role in Role:
+        if role in needed and role in actor.roles:
+            return role
+    raise RoleNotPermitted(
+        f"Cannot {_DOING[transition]} {state.reference}: that needs {roles_text(needed)}, and "
+        f"{actor.name} ({actor.user_id}) holds {roles_text(actor.roles)} (actor.roles).",
+        field="actor.roles",
+    )
+
+
+def allowed_transitions(state: RequestState, roles: Iterable[Role]) -> tuple[Transition, ...]:
+    """The transitions ``roles`` may take from the current stage, judged by role and stage
+    only (the step's own rules may still refuse)."""
+    held = frozenset(roles)
+    return tuple(t for t in Transition if state.stage in FROM_STAGES[t] and held & PERMISSIONS[t])
