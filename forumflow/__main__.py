@@ -44,7 +44,9 @@ async def run(settings: Settings) -> None:
         from forumflow.client import connect
 
         client = await connect(settings)
-        worker = build_worker(client, settings.task_queue, WorkerDependencies())
+        worker = build_worker(
+            client, settings.task_queue, WorkerDependencies.from_settings(settings)
+        )
         async with worker:
             log.info(
                 "worker ready",

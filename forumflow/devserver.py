@@ -42,6 +42,25 @@ class DevServerError(RuntimeError):
     """The dev server did not start, or exited while forumflow needed it."""
 
 
+async def add_search_attributes(
+    client: Client, namespace: str, keys: tuple[SearchAttributeKey[Any], ...]
+) -> None:
+    """Register ``keys`` on the namespace (each must not exist yet).
+
+    The time-skipping test server implements only this call of the operator
+    service, so tests on it register forumflow's attributes this way.
+    """
+    if keys:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={
+                    key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in keys
+                },
+            )
+        )
+
+
 async def ensure_search_attributes(
     client: Client, namespace: str, keys: tuple[SearchAttributeKey[Any], ...]
 ) -> list[str]:
@@ -53,16 +72,9 @@ async def ensure_search_attributes(
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)
     )
-    missing = {
-        key.name: IndexedValueType.ValueType(key.indexed_value_type)
-        for key in keys
-        if key.name not in listed.custom_attributes
-    }
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
-        )
-    return sorted(missing)
+    missing = tuple(key for key in keys if key.name not in listed.custom_attributes)
+    await add_search_attributes(client, namespace, missing)
+    return sorted(key.name for key in missing)
 
 
 class DevServer:

@@ -9,17 +9,15 @@ on each). Tests that need the dev server are marked ``devserver_only``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from forumflow.toolchain import ensure_temporal_cli, ensure_test_server
-from workflows import search_attributes
-
-SERVER_KINDS = ("time-skipping", "dev")
+from register import DecisionRegister
+from tests.servers import SERVER_KINDS, start_environment
+from worker.app import WorkerDependencies
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,24 +38,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("server_kind", kinds, scope="session")
 
 
-async def _start_environment(kind: str) -> WorkflowEnvironment:
-    if kind == "dev":
-        cli = ensure_temporal_cli()
-        return await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=str(cli.path) if cli else None,
-            search_attributes=search_attributes.ALL,
-            dev_server_log_level="error",
-            dev_server_startup_timeout=timedelta(seconds=60),
-        )
-    test_server = ensure_test_server()
-    return await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(test_server.path) if test_server else None,
-        test_server_startup_timeout=timedelta(seconds=60),
-    )
-
-
 _environments: dict[str, WorkflowEnvironment] = {}
 
 
@@ -65,7 +45,7 @@ _environments: dict[str, WorkflowEnvironment] = {}
 async def env(server_kind: str) -> WorkflowEnvironment:
     """A real Temporal server of the chosen kind, shared by the session."""
     if server_kind not in _environments:
-        _environments[server_kind] = await _start_environment(server_kind)
+        _environments[server_kind] = await start_environment(server_kind)
     return _environments[server_kind]
 
 
@@ -81,3 +61,18 @@ async def _shutdown_environments() -> AsyncIterator[None]:
 def task_queue() -> str:
     """A task queue of this test's own, so workers of other tests never pick up its tasks."""
     return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Iterator[DecisionRegister]:
+    """A real decision register on a SQLite file of this test's own."""
+    decision_register = DecisionRegister(f"sqlite:///{tmp_path / 'register.sqlite3'}")
+    decision_register.create_schema()
+    yield decision_register
+    decision_register.close()
+
+
+@pytest.fixture
+def deps(register: DecisionRegister) -> WorkerDependencies:
+    """Worker dependencies wired to this test's register."""
+    return WorkerDependencies(register=register)

@@ -11,6 +11,10 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.register import RegisterActivities
+from forumflow.settings import Settings
+from register import DecisionRegister
+from workflows.funding_request import FundingRequestWorkflow
 from workflows.smoke import SmokeActivities, SmokeWorkflow
 
 
@@ -18,17 +22,26 @@ from workflows.smoke import SmokeActivities, SmokeWorkflow
 class WorkerDependencies:
     """What the activities need from the outside world."""
 
+    register: DecisionRegister
     smoke: SmokeActivities = field(default_factory=SmokeActivities)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerDependencies:
+        """Real dependencies for a deployed or locally run worker."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        register = DecisionRegister(settings.resolved_register_url)
+        register.create_schema()
+        return cls(register=register)
 
 
 def workflow_classes() -> Sequence[type]:
     """Every workflow this worker runs."""
-    return [SmokeWorkflow]
+    return [FundingRequestWorkflow, SmokeWorkflow]
 
 
 def activity_functions(deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
     """Every activity this worker runs, bound to its dependencies."""
-    return [deps.smoke.greet]
+    return [RegisterActivities(deps.register).record, deps.smoke.greet]
 
 
 def build_worker(
@@ -39,6 +52,7 @@ def build_worker(
     activity_executor: ThreadPoolExecutor | None = None,
 ) -> Worker:
     """A worker for forumflow's workflows and activities on ``task_queue``."""
+    # Register writes are blocking database calls, so activities run in threads.
     return Worker(
         client,
         task_queue=task_queue,

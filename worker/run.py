@@ -30,7 +30,7 @@ async def run_worker_until_stopped(settings: Settings | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     stop = stop_event_on_signals()
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, WorkerDependencies())
+    worker = build_worker(client, settings.task_queue, WorkerDependencies.from_settings(settings))
     async with worker:
         log.info("worker ready", task_queue=settings.task_queue, address=settings.temporal_address)
         await stop.wait()

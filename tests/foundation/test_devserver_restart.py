@@ -37,7 +37,9 @@ def test_cli_is_the_pinned_version(cli: Path) -> None:
     assert cli_version(cli) == "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)"
 
 
-async def test_workflow_survives_dev_server_kill_and_restart(cli: Path, tmp_path: Path) -> None:
+async def test_workflow_survives_dev_server_kill_and_restart(
+    cli: Path, tmp_path: Path, deps: WorkerDependencies
+) -> None:
     """A workflow started before a server kill is there after the restart and its timer fires."""
     server = DevServer(
         cli, tmp_path / "temporal.sqlite3", namespace="forumflow", port=free_port(), ui_port=None
@@ -59,7 +61,7 @@ async def test_workflow_survives_dev_server_kill_and_restart(cli: Path, tmp_path
         server.address, namespace="forumflow", data_converter=pydantic_data_converter
     )
     try:
-        async with build_worker(client, "restart", WorkerDependencies()):
+        async with build_worker(client, "restart", deps):
             result = await client.get_workflow_handle_for(SmokeWorkflow.run, workflow_id).result()
         description = await client.get_workflow_handle(workflow_id).describe()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -17,10 +18,10 @@ from workflows.smoke import Release, SmokeActivities, SmokeInput, SmokeWorkflow
 
 
 async def test_smoke_workflow_runs_activity_and_returns(
-    env: WorkflowEnvironment, task_queue: str
+    env: WorkflowEnvironment, task_queue: str, deps: WorkerDependencies
 ) -> None:
     """A workflow started by the client runs its activity on the worker and completes."""
-    deps = WorkerDependencies(smoke=SmokeActivities(salutation="Good morning"))
+    deps = dataclasses.replace(deps, smoke=SmokeActivities(salutation="Good morning"))
     async with build_worker(env.client, task_queue, deps):
         result = await env.client.execute_workflow(
             SmokeWorkflow.run,
@@ -33,10 +34,10 @@ async def test_smoke_workflow_runs_activity_and_returns(
 
 
 async def test_smoke_workflow_timer_is_durable_and_skipped(
-    env: WorkflowEnvironment, task_queue: str
+    env: WorkflowEnvironment, task_queue: str, deps: WorkerDependencies
 ) -> None:
     """A held workflow finishes when its durable timer fires, not when released."""
-    async with build_worker(env.client, task_queue, WorkerDependencies()):
+    async with build_worker(env.client, task_queue, deps):
         handle = await env.client.start_workflow(
             SmokeWorkflow.run,
             SmokeInput(name="clerk", hold_seconds=3600),
@@ -54,7 +55,7 @@ async def test_smoke_workflow_timer_is_durable_and_skipped(
 
 
 async def test_workflow_and_activity_logs_carry_workflow_id(
-    env: WorkflowEnvironment, task_queue: str
+    env: WorkflowEnvironment, task_queue: str, deps: WorkerDependencies
 ) -> None:
     """Workflow and activity log lines are rendered as JSON with workflow id and run id."""
     stream = io.StringIO()
@@ -66,7 +67,7 @@ async def test_workflow_and_activity_logs_carry_workflow_id(
     temporal_logger.setLevel(logging.INFO)
     workflow_id = f"smoke-{uuid.uuid4()}"
     try:
-        async with build_worker(env.client, task_queue, WorkerDependencies()):
+        async with build_worker(env.client, task_queue, deps):
             handle = await env.client.start_workflow(
                 SmokeWorkflow.run, SmokeInput(name="officer"), id=workflow_id, task_queue=task_queue
             )

@@ -1,0 +1,40 @@
+"""Activities that write the decision register, the record that outlives workflows."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from register import DecisionRegister, RegisterConflict, RegisterEntry
+
+
+class RecordOutcome(BaseModel):
+    """Whether a register entry was written now or was already there."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    idempotency_key: str
+    written: bool
+
+
+class RegisterActivities:
+    """Writes register entries; receives its register so tests can pass a real one of their own."""
+
+    def __init__(self, register: DecisionRegister) -> None:
+        self._register = register
+
+    @activity.defn(name="register_record")
+    def record(self, entry: RegisterEntry) -> RecordOutcome:
+        """Record an entry once: a retry with the same key writes nothing more."""
+        try:
+            written = self._register.record(entry)
+        except RegisterConflict as conflict:
+            # Retrying cannot help: the register already holds different facts under this key.
+            raise ApplicationError(
+                str(conflict), type="RegisterConflict", non_retryable=True
+            ) from conflict
+        activity.logger.info(
+            "register entry recorded" if written else "register entry already present",
+            extra={"idempotency_key": entry.idempotency_key, "kind": entry.kind.value},
+        )
+        return RecordOutcome(idempotency_key=entry.idempotency_key, written=written)

@@ -1,0 +1,123 @@
+"""Driving funding requests from outside the workflow: create one, ask for a
+transition, read its state. Every door into forumflow (tests, API, CLI) goes
+through here, so each gets the same errors."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+from domain.lifecycle import COMMAND_TRANSITION, Command
+from domain.models import Actor, ForumSettings, RequestDraft, RequestState, Role
+from workflows.funding_request import FundingRequestWorkflow
+from workflows.messages import (
+    AllowedActions,
+    AllowedActionsQuery,
+    AuditTrail,
+    StartRequest,
+    TransitionResult,
+    TransitionUpdate,
+)
+
+
+class RequestAlreadyExists(Exception):  # noqa: N818 - the forum's word for it
+    """A request with this reference was created before; nothing new was started."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"A funding request with reference {reference} already exists; "
+            "choose another reference or open the existing request."
+        )
+        self.reference = reference
+
+
+class TransitionRefused(Exception):  # noqa: N818 - the forum's word for it
+    """The workflow refused a transition: a rule, a role, a stage or invalid input.
+
+    ``kind`` is the error class the workflow raised (e.g. ``RecommendationNamesNoOption``,
+    ``RoleNotPermitted``, ``InvalidCommand``); ``rule`` the stable rule code.
+    """
+
+    def __init__(self, kind: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.rule: str = details.get("rule", kind)
+        self.field: str | None = details.get("field")
+        self.details = details
+
+
+class FundingRequests:
+    """Creates and drives funding request workflows on one task queue."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    def handle(self, reference: str) -> WorkflowHandle[FundingRequestWorkflow, Any]:
+        """The workflow of the request with this reference (its workflow id)."""
+        return self._client.get_workflow_handle_for(FundingRequestWorkflow.run, reference)
+
+    async def create(
+        self, draft: RequestDraft, actor: Actor, settings: ForumSettings | None = None
+    ) -> WorkflowHandle[FundingRequestWorkflow, Any]:
+        """Start the request's workflow; a reference used before is refused, never reused."""
+        try:
+            return await self._client.start_workflow(
+                FundingRequestWorkflow.run,
+                StartRequest(draft=draft, actor=actor, settings=settings or ForumSettings()),
+                id=draft.reference,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+        except WorkflowAlreadyStartedError:
+            raise RequestAlreadyExists(draft.reference) from None
+
+    async def submit(
+        self,
+        reference: str,
+        command: Command,
+        actor: Actor,
+        *,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Ask for the transition ``command`` stands for, as ``actor``.
+
+        The same ``idempotency_key`` sent twice (a retried client) has one effect.
+        """
+        transition = COMMAND_TRANSITION[type(command)]
+        update = TransitionUpdate.model_validate({"actor": actor, "command": command})
+        try:
+            result = await self.handle(reference).execute_update(
+                transition.value, update, id=idempotency_key, result_type=TransitionResult
+            )
+            return cast(TransitionResult, result)
+        except WorkflowUpdateFailedError as failed:
+            cause = failed.cause
+            if isinstance(cause, ApplicationError):
+                details = cause.details[0] if cause.details else {}
+                kind = cause.type or "ApplicationError"
+                raise TransitionRefused(kind, cause.message, details) from failed
+            raise
+
+    async def state(self, reference: str) -> RequestState:
+        """The request as it stands now."""
+        return await self.handle(reference).query(FundingRequestWorkflow.state)
+
+    async def audit_trail(self, reference: str) -> AuditTrail:
+        """Every accepted transition of the request."""
+        return await self.handle(reference).query(FundingRequestWorkflow.audit_trail)
+
+    async def allowed_actions(self, reference: str, roles: tuple[Role, ...]) -> AllowedActions:
+        """What the given roles may do now."""
+        return await self.handle(reference).query(
+            FundingRequestWorkflow.allowed_actions, AllowedActionsQuery(roles=roles)
+        )

@@ -1,0 +1,178 @@
+"""Steps that move a request along, shared by the lifecycle tests and the
+history recorder, so each test reads as the story it checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
+
+from domain.lifecycle import (
+    AddOption,
+    CastVote,
+    CloseVote,
+    ConfirmMinutes,
+    OpenVote,
+    RecordAttendance,
+    RecordMinute,
+    ReportEvaluation,
+    SetRecommendation,
+    SubmitDraft,
+    TableRequest,
+)
+from domain.models import (
+    FundingOption,
+    Member,
+    Membership,
+    Minute,
+    Recommendation,
+    RequestDraft,
+    VoteChoice,
+)
+from forumflow.requests import FundingRequests
+from tests.lifecycle.scenario import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    POSTS_PERIOD,
+    TOTAL_PENCE,
+    member_actor,
+    middlesbrough_draft,
+)
+
+
+def new_reference() -> str:
+    """A request reference no other test uses."""
+    return f"SMF-{uuid.uuid4().hex[:8].upper()}"
+
+
+_UPDATE_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    }
+)
+
+
+async def history_length(handle: WorkflowHandle[Any, Any], *, exact: bool = False) -> int:
+    """How many update events the workflow's history holds (every event if exact).
+
+    A refused transition must add no update event. The exact count also holds on
+    the dev server, but the time-skipping test server has no speculative workflow
+    tasks, so there even a rejected update leaves workflow-task bookkeeping, and
+    register activities may add events of their own at any moment.
+    """
+    events = (await handle.fetch_history()).events
+    return len([e for e in events if exact or e.event_type in _UPDATE_EVENTS])
+
+
+async def draft_to_options(
+    forum: FundingRequests,
+    draft: RequestDraft,
+    options: Iterable[FundingOption] = (CENTRALLY_RETAINED,),
+) -> str:
+    """Create the request, submit the draft and list its options."""
+    await forum.create(draft, OFFICER)
+    await forum.submit(draft.reference, SubmitDraft(), OFFICER)
+    for option in options:
+        await forum.submit(draft.reference, AddOption(option=option), OFFICER)
+    return draft.reference
+
+
+async def recommend_and_table(
+    forum: FundingRequests,
+    reference: str,
+    option_ids: tuple[str, ...] = (CENTRALLY_RETAINED.option_id,),
+    meeting: date = JULY_2018_MEETING,
+    membership: Membership = MEMBERSHIP,
+) -> None:
+    """The officer recommends named options and the chair tables the request."""
+    await forum.submit(
+        reference,
+        SetRecommendation(
+            recommendation=Recommendation(
+                text="The forum agrees to fund four Early Help Practitioner posts.",
+                option_ids=option_ids,
+            )
+        ),
+        OFFICER,
+    )
+    await forum.submit(reference, TableRequest(meeting_date=meeting, membership=membership), CHAIR)
+
+
+async def open_vote_with(
+    forum: FundingRequests, reference: str, present: Iterable[Member] = MEMBERS
+) -> None:
+    """The clerk records who is present and the chair opens the vote."""
+    await forum.submit(
+        reference,
+        RecordAttendance(present_member_ids=tuple(m.member_id for m in present)),
+        CLERK,
+    )
+    await forum.submit(reference, OpenVote(), CHAIR)
+
+
+async def everyone_votes(
+    forum: FundingRequests,
+    reference: str,
+    choice: VoteChoice,
+    voters: Iterable[Member] = MEMBERS,
+) -> None:
+    """Each given member casts the same vote."""
+    for member in voters:
+        await forum.submit(reference, CastVote(choice=choice), member_actor(member))
+
+
+async def approve(forum: FundingRequests, reference: str) -> None:
+    """A full house votes for, and the chair closes the vote."""
+    await everyone_votes(forum, reference, VoteChoice.for_)
+    await forum.submit(reference, CloseVote(), CHAIR)
+
+
+def minute_for(option_ids: tuple[str, ...] = (CENTRALLY_RETAINED.option_id,)) -> Minute:
+    """The clerk's minute of an approval naming the agreed options."""
+    return Minute(
+        agreed_option_ids=option_ids,
+        amount_pence=TOTAL_PENCE if option_ids else 0,
+        period=POSTS_PERIOD,
+        text="The forum agreed to fund four posts, full time and not term time only.",
+        recorded_by=CLERK.user_id,
+    )
+
+
+async def minute_and_confirm(forum: FundingRequests, reference: str) -> None:
+    """The clerk minutes the decision and the chair confirms the minutes."""
+    await forum.submit(reference, RecordMinute(minute=minute_for()), CLERK)
+    await forum.submit(reference, ConfirmMinutes(), CHAIR)
+
+
+async def report_evaluation(forum: FundingRequests, reference: str) -> None:
+    """The officer reports the outcomes (seed 003: 707 referrals)."""
+    await forum.submit(reference, ReportEvaluation(report=EVALUATION), OFFICER)
+
+
+async def approved_request(forum: FundingRequests) -> str:
+    """A new Middlesbrough request, tabled, voted on by a full house and approved."""
+    reference = await draft_to_options(forum, middlesbrough_draft(new_reference()))
+    await recommend_and_table(forum, reference)
+    await open_vote_with(forum, reference)
+    await approve(forum, reference)
+    return reference
+
+
+async def evaluated_request(forum: FundingRequests) -> str:
+    """An approved request whose minutes are confirmed and whose outcomes are reported."""
+    reference = await approved_request(forum)
+    await minute_and_confirm(forum, reference)
+    await report_evaluation(forum, reference)
+    return reference

@@ -1,0 +1,72 @@
+"""The models that cross the Temporal boundary for a funding request: one per
+workflow input, update, query and result."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.commands import AnyCommand
+from domain.lifecycle import Transition
+from domain.models import Actor, AuditEntry, ForumSettings, RequestDraft, RequestState, Role, Stage
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StartRequest(_Message):
+    """Starts a request's workflow: a new draft, or the state carried into a new funding period."""
+
+    draft: RequestDraft
+    actor: Actor
+    settings: ForumSettings = Field(default_factory=ForumSettings)
+    carried: RequestState | None = None
+
+
+class TransitionUpdate(_Message):
+    """A transition asked for by an actor. The update is named after the transition,
+    and the command's ``kind`` must agree with that name."""
+
+    actor: Actor
+    command: AnyCommand
+
+
+class TransitionResult(_Message):
+    """What an accepted transition did."""
+
+    transition: Transition
+    stage: Stage
+    cycle: int
+    audit_entry: AuditEntry
+    register_keys: tuple[str, ...] = Field(
+        default=(), description="decision register entries written by this transition"
+    )
+
+
+class AuditTrail(_Message):
+    """Every accepted transition of the request, oldest first."""
+
+    reference: str
+    entries: tuple[AuditEntry, ...]
+
+
+class AllowedActionsQuery(_Message):
+    """Asks which transitions the given roles may take now."""
+
+    roles: tuple[Role, ...]
+
+
+class AllowedActions(_Message):
+    """The transitions the asked roles may take in the current stage."""
+
+    stage: Stage
+    transitions: tuple[Transition, ...]
+
+
+class RequestOutcome(_Message):
+    """How a request's workflow ended."""
+
+    reference: str
+    stage: Stage
+    cycle: int
+    register_keys: tuple[str, ...]

@@ -1,0 +1,64 @@
+"""The search attribute values that describe a request in the Web UI and in listings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
+
+from domain.calendar import LONDON, papers_deadline
+from domain.models import RequestState, Stage
+from workflows import search_attributes
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def next_deadline(state: RequestState) -> datetime | None:
+    """The next date someone must act by, for listing requests by urgency."""
+    if state.stage is Stage.tabled and state.meeting_date is not None:
+        return _london_midnight(
+            papers_deadline(state.meeting_date, state.settings.papers_clear_working_days)
+        )
+    if state.stage in (Stage.minuted, Stage.evaluation) and state.draft.evaluation_plan:
+        return _london_midnight(state.draft.evaluation_plan.report_due)
+    return None
+
+
+def funding_sources(state: RequestState) -> list[str]:
+    """The agreed sources once decided, otherwise every listed option's source."""
+    agreed = set(state.decision.chosen_option_ids) if state.decision else set()
+    options = [o for o in state.options if o.option_id in agreed] if agreed else state.options
+    return sorted({option.source.value for option in options})
+
+
+def search_attribute_updates(state: RequestState) -> list[SearchAttributeUpdate[Any]]:
+    """Values for every forumflow search attribute; unset ones are cleared."""
+    meeting = _london_midnight(state.meeting_date) if state.meeting_date else None
+    deadline = next_deadline(state)
+    sources = funding_sources(state)
+    return [
+        search_attributes.STAGE.value_set(state.stage.value),
+        search_attributes.MEETING_DATE.value_set(meeting)
+        if meeting
+        else search_attributes.MEETING_DATE.value_unset(),
+        search_attributes.FUNDING_SOURCES.value_set(sources)
+        if sources
+        else search_attributes.FUNDING_SOURCES.value_unset(),
+        search_attributes.NEXT_DEADLINE.value_set(deadline)
+        if deadline
+        else search_attributes.NEXT_DEADLINE.value_unset(),
+    ]
+
+
+def typed_search_attributes(state: RequestState) -> TypedSearchAttributes:
+    """The set values only, for starting a run (continue-as-new) with them."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(update.key, update.value)
+            for update in search_attribute_updates(state)
+            if update.value is not None
+        ]
+    )
