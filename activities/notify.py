@@ -1,0 +1,134 @@
+"""The activity that delivers notices: by email over SMTP, and always to the operators' log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.notices import Notice, Recipient
+from forumflow.mailer import MailDeliveryError, SmtpMailer, build_email
+from register.deliveries import DeliveryLog
+
+
+class DeliveryReceipt(BaseModel):
+    """What delivering a notice did: emailed now, delivered before, or logged only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    idempotency_key: str
+    outcome: Literal["sent", "already_sent", "logged_only"]
+    message_id: str | None = None
+
+
+class NotificationActivities:
+    """Delivers notices exactly once per idempotency key, as near as SMTP allows.
+
+    Each delivery claims the notice's key in the delivery log, sends the email, then
+    marks the key sent; a retry of a sent key sends nothing. A concurrent attempt on a
+    key whose claim is held gets a retryable error and finds it sent next time.
+
+    One duplicate window remains: the worker dies (or the database write fails) after
+    the mail server accepted the message and before ``mark_sent`` committed. The
+    retry cannot know the server has it, so it sends again. This is the smallest
+    window possible: SMTP has no transaction a database can join, and a server's
+    acceptance cannot be undone, so one of "mark, then send" (loses the notice if the
+    send fails) or "send, then mark" (may repeat it) must be chosen, and a repeated
+    reminder does less harm than a lost escalation. The repeat carries the same
+    Message-ID as the first, so a receiving server or mail client that de-duplicates
+    on Message-ID shows it once.
+
+    Without a mailer (mail switched off), or when no recipient has an email address,
+    the notice goes to the log channel only and is still marked delivered, so it is
+    not retried for ever.
+    """
+
+    def __init__(self, mailer: SmtpMailer | None, deliveries: DeliveryLog) -> None:
+        self._mailer = mailer
+        self._deliveries = deliveries
+
+    @activity.defn(name="notify_deliver")
+    def deliver(self, notice: Notice) -> DeliveryReceipt:
+        """Deliver ``notice`` once; retried or concurrent calls with its key send nothing more.
+
+        SMTP failures a retry can cure raise a retryable ApplicationError; those it
+        cannot (every recipient refused, bad credentials, a malformed address) raise a
+        non-retryable one saying why.
+        """
+        key = notice.idempotency_key
+        claimed_at = datetime.now(UTC)
+        claim = self._deliveries.claim(notice, now=claimed_at)
+        if claim == "already_sent":
+            previous = self._deliveries.delivery(key)
+            message_id = previous.message_id if previous is not None else None
+            activity.logger.info(
+                "notice already delivered",
+                extra={"idempotency_key": key, "kind": notice.kind.value, "message_id": message_id},
+            )
+            return DeliveryReceipt(
+                idempotency_key=key, outcome="already_sent", message_id=message_id
+            )
+        if claim == "in_progress":
+            raise ApplicationError(
+                f"notice {key!r} is being delivered by another attempt; retrying later, "
+                "by when it will have been sent or its claim will have expired",
+                type="NoticeDeliveryInProgress",
+            )
+        try:
+            message_id = self._send(notice)
+            self._deliveries.mark_sent(key, message_id, datetime.now(UTC))
+        except BaseException:
+            # Best effort: if this fails too, the claim simply expires.
+            try:
+                self._deliveries.release(key, claimed_at)
+            except Exception:
+                activity.logger.exception(
+                    "could not release notice claim", extra={"idempotency_key": key}
+                )
+            raise
+        outcome: Literal["sent", "logged_only"] = "sent" if message_id else "logged_only"
+        not_emailed = [_describe(r) for r in notice.recipients if message_id is None or not r.email]
+        extra: dict[str, object] = {
+            "idempotency_key": key,
+            "kind": notice.kind.value,
+            "request_ref": notice.request_ref,
+            "recipients": [_describe(r) for r in notice.recipients],
+            "subject": notice.subject,
+            "outcome": outcome,
+            "message_id": message_id,
+            "retry": claim == "retry",
+        }
+        if not_emailed:
+            # The log is the only place these people's notice exists, so keep all of it.
+            extra |= {"not_emailed": not_emailed, "body": notice.body}
+        activity.logger.info("notice delivered", extra=extra)
+        return DeliveryReceipt(idempotency_key=key, outcome=outcome, message_id=message_id)
+
+    def _send(self, notice: Notice) -> str | None:
+        """Email the notice; its Message-ID, or None when there was nobody to email."""
+        if self._mailer is None or not notice.addressed:
+            return None
+        try:
+            message = build_email(notice, self._mailer.sender)
+        except ValueError as error:
+            raise ApplicationError(
+                f"notice {notice.idempotency_key!r} cannot be made into an email: {error}",
+                type="InvalidNotice",
+                non_retryable=True,
+            ) from error
+        try:
+            self._mailer.send(message)
+        except MailDeliveryError as error:
+            raise ApplicationError(
+                f"notice {notice.idempotency_key!r} ({notice.subject}) was not delivered: {error}",
+                type="MailPermanentFailure" if error.permanent else "MailTemporaryFailure",
+                non_retryable=error.permanent,
+            ) from error
+        return str(message["Message-ID"])
+
+
+def _describe(recipient: Recipient) -> str:
+    address = f" <{recipient.email}>" if recipient.email else " (no email address)"
+    return f"{recipient.name}{address}, {recipient.role.value}"
