@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import structlog
 from structlog.typing import Processor
+from temporalio import activity, workflow
 
 _TEMPORAL_CONTEXT_KEYS = {
     "temporal_workflow": ("workflow_id", "run_id", "workflow_type", "task_queue", "namespace"),
@@ -94,6 +95,9 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    # The context is lifted into fields, so it need not be appended to each message too.
+    workflow.logger.workflow_info_on_message = False
+    activity.logger.activity_info_on_message = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(build_formatter(fmt))
     root = logging.getLogger()

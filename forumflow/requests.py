@@ -4,6 +4,7 @@ through here, so each gets the same errors."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from temporalio.client import (
@@ -21,6 +22,7 @@ from workflows.messages import (
     AllowedActions,
     AllowedActionsQuery,
     AuditTrail,
+    RequestDeadlines,
     StartRequest,
     TransitionResult,
     TransitionUpdate,
@@ -66,13 +68,24 @@ class FundingRequests:
         return self._client.get_workflow_handle_for(FundingRequestWorkflow.run, reference)
 
     async def create(
-        self, draft: RequestDraft, actor: Actor, settings: ForumSettings | None = None
+        self,
+        draft: RequestDraft,
+        actor: Actor,
+        settings: ForumSettings | None = None,
+        *,
+        scheduled_meetings: tuple[date, ...] = (),
     ) -> WorkflowHandle[FundingRequestWorkflow, Any]:
         """Start the request's workflow; a reference used before is refused, never reused."""
+        start = StartRequest(
+            draft=draft,
+            actor=actor,
+            settings=settings or ForumSettings(),
+            scheduled_meetings=scheduled_meetings,
+        )
         try:
             return await self._client.start_workflow(
                 FundingRequestWorkflow.run,
-                StartRequest(draft=draft, actor=actor, settings=settings or ForumSettings()),
+                start,
                 id=draft.reference,
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -115,6 +128,10 @@ class FundingRequests:
     async def audit_trail(self, reference: str) -> AuditTrail:
         """Every accepted transition of the request."""
         return await self.handle(reference).query(FundingRequestWorkflow.audit_trail)
+
+    async def deadlines(self, reference: str) -> RequestDeadlines:
+        """What is due on the request and when."""
+        return await self.handle(reference).query(FundingRequestWorkflow.deadlines)
 
     async def allowed_actions(self, reference: str, roles: tuple[Role, ...]) -> AllowedActions:
         """What the given roles may do now."""

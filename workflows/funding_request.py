@@ -10,6 +10,7 @@ extension starts the next funding period by continue-as-new.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
@@ -21,52 +22,40 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
+    from activities.notify import NotificationActivities
     from activities.register import RegisterActivities
+    from domain.calendar import LONDON
+    from domain.deadlines import procurement_warning, request_deadlines
     from domain.errors import RuleViolation
     from domain.lifecycle import Command, Transition, allowed_transitions, apply
-    from domain.models import Actor, RequestState, Stage
+    from domain.models import Actor, NoticeRecord, RequestState, Stage
+    from domain.steps import evolve
     from register import RegisterEntry
     from workflows.messages import (
         AllowedActions,
         AllowedActionsQuery,
         AuditTrail,
+        RequestDeadlines,
         RequestOutcome,
         StartRequest,
         TransitionResult,
         TransitionUpdate,
     )
+    from workflows.refusals import invalid_input, refusal
     from workflows.register_entries import entries_for_transition
+    from workflows.request_alarms import DeadlineWatch
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
 TERMINAL_STAGES = frozenset({Stage.closed, Stage.rejected, Stage.withdrawn})
 KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)
+)
+DEADLINE_ALARMS_PATCH = "deadline-alarms"
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
-
-
-def _refusal(error: RuleViolation) -> ApplicationError:
-    return ApplicationError(
-        error.message,
-        {"rule": error.rule, "field": error.field},
-        type=type(error).__name__,
-        non_retryable=True,
-    )
-
-
-def _invalid(transition: str, error: ValidationError) -> ApplicationError:
-    problems = [
-        {"field": ".".join(str(part) for part in issue["loc"]), "rule": issue["msg"]}
-        for issue in error.errors(include_url=False, include_input=False)
-    ]
-    described = "; ".join(f"{p['field'] or '(body)'}: {p['rule']}" for p in problems)
-    return ApplicationError(
-        f"Invalid {transition} request: {described}",
-        {"rule": "invalid-input", "problems": problems},
-        type="InvalidCommand",
-        non_retryable=True,
-    )
 
 
 @workflow.defn
@@ -83,24 +72,46 @@ class FundingRequestWorkflow:
         self._written_keys: set[str] = set()
         self._next_cycle_started = False
         self._published: dict[str, object] = {}
+        self._state_changed = False
+        self._meetings = start.scheduled_meetings
+        self._watch = DeadlineWatch(
+            start.actor, start.deadline_first_seen, start.scheduled_meetings
+        )
 
     @workflow.run
     async def run(self, start: StartRequest) -> RequestOutcome:
         self._publish_search_attributes()
+        # Runs started before deadline alarms existed keep running without them.
+        alarms_on = workflow.patched(DEADLINE_ALARMS_PATCH)
         while True:
-            await workflow.wait_condition(lambda: bool(self._outbox) or self._finished())
+            sleep = self._watch.sleep_for(self._state, workflow.now()) if alarms_on else None
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: bool(self._outbox) or self._finished() or self._state_changed,
+                    timeout=sleep,
+                )
+            self._state_changed = False
             while self._outbox:
                 await self._write(self._outbox[0])
                 self._outbox.popleft()
+            if alarms_on and not self._finished():
+                await self._deliver_due_notices()
             if self._finished():
+                # A handler may still be waiting for entries queued meanwhile: drain them first.
                 await workflow.wait_condition(
-                    lambda: not self._outbox and workflow.all_handlers_finished()
+                    lambda: bool(self._outbox) or workflow.all_handlers_finished()
                 )
                 if not self._outbox:
                     break
         if self._next_cycle_started:
             workflow.continue_as_new(
-                StartRequest(draft=self._state.draft, actor=start.actor, carried=self._state),
+                StartRequest(
+                    draft=self._state.draft,
+                    actor=start.actor,
+                    carried=self._state,
+                    scheduled_meetings=start.scheduled_meetings,
+                    deadline_first_seen=self._watch.first_seen,
+                ),
                 search_attributes=typed_search_attributes(self._state),
             )
         return RequestOutcome(
@@ -112,6 +123,28 @@ class FundingRequestWorkflow:
 
     def _finished(self) -> bool:
         return self._state.stage in TERMINAL_STAGES or self._next_cycle_started
+
+    async def _deliver_due_notices(self) -> None:
+        now = workflow.now()
+        for notice in self._watch.due_notices(self._state, now):
+            receipt = await workflow.execute_activity_method(
+                NotificationActivities.deliver,
+                notice,
+                # Shorter than the delivery log's claim lease, so a retry never overlaps a send.
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=NOTIFY_RETRY,
+            )
+            record = NoticeRecord(
+                at=now,
+                key=notice.idempotency_key,
+                kind=notice.kind.value,
+                subject=notice.subject,
+                recipients=tuple(
+                    f"{r.name} <{r.email or 'no address'}>" for r in notice.recipients
+                ),
+                outcome=receipt.outcome,
+            )
+            self._state = evolve(self._state, notices=(*self._state.notices, record))
 
     async def _write(self, entry: RegisterEntry) -> None:
         await workflow.execute_activity_method(
@@ -141,7 +174,7 @@ class FundingRequestWorkflow:
         try:
             update = workflow.payload_converter().from_payload(args[0].payload, TransitionUpdate)
         except ValidationError as error:
-            raise _invalid(name, error) from None
+            raise invalid_input(name, error) from None
         if update.command.kind != name:
             raise ApplicationError(
                 f"The {name} update carries a {update.command.kind} command",
@@ -163,7 +196,7 @@ class FundingRequestWorkflow:
         try:
             return transition, apply(self._state, command, actor, workflow.now())
         except RuleViolation as violation:
-            raise _refusal(violation) from None
+            raise refusal(violation) from None
 
     @workflow.update(dynamic=True)
     async def transition(self, name: str, args: Sequence[RawValue]) -> TransitionResult:
@@ -185,6 +218,7 @@ class FundingRequestWorkflow:
         )
         self._outbox.extend(entries)
         self._next_cycle_started = after.cycle > before.cycle
+        self._state_changed = True
         self._publish_search_attributes()
         keys = tuple(entry.idempotency_key for entry in entries)
         if keys:
@@ -209,8 +243,22 @@ class FundingRequestWorkflow:
 
     @workflow.query
     def audit_trail(self) -> AuditTrail:
-        """Who did what, when, in which role, and why."""
-        return AuditTrail(reference=self._state.draft.reference, entries=self._state.audit)
+        """Who did what, when, in which role, and why; and every notice sent."""
+        return AuditTrail(
+            reference=self._state.reference,
+            entries=self._state.audit,
+            notices=self._state.notices,
+        )
+
+    @workflow.query
+    def deadlines(self) -> RequestDeadlines:
+        """What is due and when, with a warning if the procurement lead-in cannot be met."""
+        today = workflow.now().astimezone(LONDON).date()
+        return RequestDeadlines(
+            reference=self._state.reference,
+            deadlines=tuple(request_deadlines(self._state, self._meetings)),
+            warning=procurement_warning(self._state, self._meetings, today),
+        )
 
     @workflow.query
     def allowed_actions(self, query: AllowedActionsQuery) -> AllowedActions:

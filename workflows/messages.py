@@ -3,11 +3,23 @@ workflow input, update, query and result."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.commands import AnyCommand
+from domain.deadlines import Deadline
 from domain.lifecycle import Transition
-from domain.models import Actor, AuditEntry, ForumSettings, RequestDraft, RequestState, Role, Stage
+from domain.models import (
+    Actor,
+    AuditEntry,
+    ForumSettings,
+    NoticeRecord,
+    RequestDraft,
+    RequestState,
+    Role,
+    Stage,
+)
 
 
 class _Message(BaseModel):
@@ -21,6 +33,12 @@ class StartRequest(_Message):
     actor: Actor
     settings: ForumSettings = Field(default_factory=ForumSettings)
     carried: RequestState | None = None
+    scheduled_meetings: tuple[date, ...] = Field(
+        default=(), description="the forum's published meeting dates, for the procurement plan"
+    )
+    deadline_first_seen: dict[str, AwareDatetime] = Field(
+        default_factory=dict, description="carried into a new period so reminders are not resent"
+    )
 
 
 class TransitionUpdate(_Message):
@@ -44,10 +62,19 @@ class TransitionResult(_Message):
 
 
 class AuditTrail(_Message):
-    """Every accepted transition of the request, oldest first."""
+    """Every accepted transition of the request, and every notice sent about it, oldest first."""
 
     reference: str
     entries: tuple[AuditEntry, ...]
+    notices: tuple[NoticeRecord, ...] = ()
+
+
+class RequestDeadlines(_Message):
+    """What is due on the request and when, and any warning about its timing."""
+
+    reference: str
+    deadlines: tuple[Deadline, ...]
+    warning: str | None = None
 
 
 class AllowedActionsQuery(_Message):

@@ -242,6 +242,19 @@ SAMPLES: list[BaseModel] = [
         reason=None,
     ),
     ForumSettings(quorum_numerator=1, quorum_denominator=3, papers_clear_working_days=3),
+    models.Contact(name="Forum Chair", email="chair@forum.example.org"),
+    models.NoticeRecord(
+        at=datetime(2019, 6, 21, 16, 0, tzinfo=UTC),
+        key="SMF-1/c1/evaluation_report/2019-06-28/reminder/7d",
+        kind="reminder",
+        subject="SMF-1: evaluation report due in 7 days",
+        recipients=("Sean Hogg <sean.hogg@example.org>",),
+        outcome="sent",
+    ),
+    models.ForumContacts(
+        chair=models.Contact(name="Forum Chair", email="chair@forum.example.org"),
+        clerk=models.Contact(name="Forum Clerk", email="clerk@forum.example.org"),
+    ),
     CycleSummary(
         cycle=1,
         outcome=DecisionOutcome.approved,

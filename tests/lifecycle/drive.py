@@ -25,6 +25,8 @@ from domain.lifecycle import (
     TableRequest,
 )
 from domain.models import (
+    Actor,
+    ForumSettings,
     FundingOption,
     Member,
     Membership,
@@ -80,12 +82,15 @@ async def draft_to_options(
     forum: FundingRequests,
     draft: RequestDraft,
     options: Iterable[FundingOption] = (CENTRALLY_RETAINED,),
+    *,
+    settings: ForumSettings | None = None,
+    author: Actor = OFFICER,
 ) -> str:
     """Create the request, submit the draft and list its options."""
-    await forum.create(draft, OFFICER)
-    await forum.submit(draft.reference, SubmitDraft(), OFFICER)
+    await forum.create(draft, author, settings)
+    await forum.submit(draft.reference, SubmitDraft(), author)
     for option in options:
-        await forum.submit(draft.reference, AddOption(option=option), OFFICER)
+        await forum.submit(draft.reference, AddOption(option=option), author)
     return draft.reference
 
 
@@ -161,18 +166,37 @@ async def report_evaluation(forum: FundingRequests, reference: str) -> None:
     await forum.submit(reference, ReportEvaluation(report=EVALUATION), OFFICER)
 
 
-async def approved_request(forum: FundingRequests) -> str:
+async def approved_request(
+    forum: FundingRequests,
+    *,
+    draft: RequestDraft | None = None,
+    settings: ForumSettings | None = None,
+    author: Actor = OFFICER,
+) -> str:
     """A new Middlesbrough request, tabled, voted on by a full house and approved."""
-    reference = await draft_to_options(forum, middlesbrough_draft(new_reference()))
+    reference = await draft_to_options(
+        forum,
+        draft or middlesbrough_draft(new_reference()),
+        settings=settings,
+        author=author,
+    )
     await recommend_and_table(forum, reference)
     await open_vote_with(forum, reference)
     await approve(forum, reference)
     return reference
 
 
-async def evaluated_request(forum: FundingRequests) -> str:
-    """An approved request whose minutes are confirmed and whose outcomes are reported."""
-    reference = await approved_request(forum)
+async def evaluated_request(
+    forum: FundingRequests,
+    *,
+    draft: RequestDraft | None = None,
+    settings: ForumSettings | None = None,
+    author: Actor = OFFICER,
+    report: bool = True,
+) -> str:
+    """An approved request whose minutes are confirmed and (if ``report``) outcomes reported."""
+    reference = await approved_request(forum, draft=draft, settings=settings, author=author)
     await minute_and_confirm(forum, reference)
-    await report_evaluation(forum, reference)
+    if report:
+        await report_evaluation(forum, reference)
     return reference

@@ -1,9 +1,9 @@
 """Records the replay suite's histories: ``python -m tests.lifecycle.record_histories``.
 
 Runs one request to each stage on the time-skipping server and saves its
-history as ``tests/histories/<stage>__<scenario>.json``. Re-record only to add
-histories; existing ones are the record of what running workflows look like
-and must keep replaying.
+history as ``tests/histories/<stage>__<scenario>.json``. Existing files are
+never overwritten: they are the record of what running workflows looked like
+under earlier code and must keep replaying. Add a scenario to add a history.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
+from activities.notify import NotificationActivities
 from domain.commands import (
     AddOption,
     Close,
@@ -26,6 +27,7 @@ from domain.commands import (
 from domain.models import Period, VoteChoice
 from forumflow.requests import FundingRequests
 from register import DecisionRegister
+from register.deliveries import DeliveryLog
 from tests.lifecycle.drive import (
     approve,
     everyone_votes,
@@ -112,6 +114,9 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
     "option_listing__extended": (_extended, True),
     "rejected__rejected": (_rejected, True),
     "withdrawn__withdrawn": (_withdrawn, True),
+    # Recorded once deadline alarms existed: overdue deadlines escalate at once.
+    "minuted__alarms_escalated": (_minuted, True),
+    "evaluation__alarms_reported": (_evaluation, True),
 }
 
 
@@ -122,9 +127,14 @@ async def record() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         register = DecisionRegister(f"sqlite:///{Path(scratch) / 'register.sqlite3'}")
         register.create_schema()
-        async with env, build_worker(env.client, "histories", WorkerDependencies(register)):
+        deliveries = DeliveryLog(register.engine)
+        deliveries.create_schema()
+        deps = WorkerDependencies(register, NotificationActivities(None, deliveries))
+        async with env, build_worker(env.client, "histories", deps):
             forum = FundingRequests(env.client, "histories")
             for number, (name, (step, list_options)) in enumerate(SCENARIOS.items(), 1):
+                if (HISTORY_DIR / f"{name}.json").exists():
+                    continue
                 draft = middlesbrough_draft(f"HIST-{number:02d}")
                 handle = await forum.create(draft, OFFICER)
                 if list_options:

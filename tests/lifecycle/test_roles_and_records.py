@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date
 from pathlib import Path
@@ -195,12 +196,12 @@ class RegisterThatFailsAfterCommit(DecisionRegister):
 
 
 async def test_register_holds_one_row_per_decision_after_activity_retries(
-    env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+    env: WorkflowEnvironment, task_queue: str, tmp_path: Path, deps: WorkerDependencies
 ) -> None:
     """An activity retried after its write committed leaves exactly one register row."""
     flaky = RegisterThatFailsAfterCommit(f"sqlite:///{tmp_path / 'flaky.sqlite3'}")
     flaky.create_schema()
-    async with build_worker(env.client, task_queue, WorkerDependencies(register=flaky)):
+    async with build_worker(env.client, task_queue, dataclasses.replace(deps, register=flaky)):
         forum = FundingRequests(env.client, task_queue)
         reference = await evaluated_request(forum)
         await forum.submit(reference, Close(reason="done"), CHAIR)

@@ -1,0 +1,73 @@
+"""When to remind and when to escalate, as a pure plan over a request's deadlines.
+
+A reminder goes ``offset`` days before a deadline, but only if that moment is
+after the deadline first appeared: a request tabled three days before its
+papers deadline gets the 1-day reminder, not a belated "28 days to go". An
+escalation goes to the chair when a deadline that escalates is still listed
+(so still undone) at its due time. Every alarm has a key, which is also the
+notice's idempotency key, so each is delivered once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime
+
+from domain.deadlines import Deadline, reminder_instants
+from domain.models import DomainModel
+
+
+class Alarm(DomainModel):
+    """A reminder or escalation due at a moment."""
+
+    key: str
+    kind: Literal["reminder", "escalation"]
+    at: AwareDatetime
+    deadline: Deadline
+    days_before: int | None = None
+
+
+def alarms_for(
+    deadlines: Iterable[Deadline],
+    offsets_days: Sequence[int],
+    first_seen: Mapping[str, datetime],
+) -> list[Alarm]:
+    """Every alarm the current deadlines call for, soonest first."""
+    alarms: list[Alarm] = []
+    for deadline in deadlines:
+        seen = first_seen.get(deadline.key)
+        for days_before, instant in reminder_instants(deadline, offsets_days):
+            if seen is None or instant > seen:
+                alarms.append(
+                    Alarm(
+                        key=f"{deadline.key}/reminder/{days_before}d",
+                        kind="reminder",
+                        at=instant,
+                        deadline=deadline,
+                        days_before=days_before,
+                    )
+                )
+        if deadline.escalates:
+            alarms.append(
+                Alarm(
+                    key=f"{deadline.key}/escalation",
+                    kind="escalation",
+                    at=deadline.due,
+                    deadline=deadline,
+                )
+            )
+    return sorted(alarms, key=lambda alarm: (alarm.at, alarm.key))
+
+
+def due_alarms(alarms: Iterable[Alarm], delivered: Collection[str], now: datetime) -> list[Alarm]:
+    """Alarms whose moment has come and that have not been delivered."""
+    return [alarm for alarm in alarms if alarm.at <= now and alarm.key not in delivered]
+
+
+def next_alarm_at(alarms: Iterable[Alarm], delivered: Collection[str]) -> datetime | None:
+    """The moment of the next undelivered alarm, if any."""
+    pending = [alarm.at for alarm in alarms if alarm.key not in delivered]
+    return min(pending) if pending else None

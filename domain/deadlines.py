@@ -1,0 +1,218 @@
+"""The deadlines of a funding request, computed from its state alone.
+
+Each deadline has an instant (5pm Europe/London, carried as an aware
+datetime), who must act, and a stable key, so the workflow can hold timers
+for it and reminders can be delivered once per key. A deadline is listed only
+while its work is undone: the workflow escalates one that is still listed when
+it falls due. Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from domain.calendar import (
+    LONDON,
+    default_calendar,
+    format_uk_date,
+    latest_decision_date,
+    next_annual_dsg_decision,
+    papers_deadline,
+    plan_procurement_decision,
+)
+from domain.models import DomainModel, RequestState, Role, Stage
+
+# People see deadlines as "by 5pm on ..." in the forum's own time zone.
+CLOSE_OF_BUSINESS = time(17, 0)
+
+
+class DeadlineKind(StrEnum):
+    """What is due."""
+
+    papers = "papers"
+    minutes_draft = "minutes_draft"
+    evaluation_report = "evaluation_report"
+    funding_period_end = "funding_period_end"
+    annual_dsg_decision = "annual_dsg_decision"
+    procurement_decision = "procurement_decision"
+    action_due = "action_due"
+
+
+class Deadline(DomainModel):
+    """Something someone must do by a moment, and who."""
+
+    key: str = Field(
+        description="stable per request, cycle and deadline: keys timers and reminders"
+    )
+    kind: DeadlineKind
+    due: AwareDatetime
+    label: str
+    responsible_role: Role
+    request_ref: str
+    meeting_date: date | None = None
+    escalates: bool = Field(
+        description="whether the chair hears when it passes undone; a deadline is listed only "
+        "while its work is undone, so still being listed at its due time means missed"
+    )
+
+
+def at_close_of_business(day: date) -> datetime:
+    """5pm London time on ``day``."""
+    return datetime.combine(day, CLOSE_OF_BUSINESS, tzinfo=LONDON)
+
+
+def _key(state: RequestState, kind: DeadlineKind, day: date) -> str:
+    return f"{state.reference}/c{state.cycle}/{kind.value}/{day.isoformat()}"
+
+
+def request_deadlines(
+    state: RequestState, scheduled_meetings: Sequence[date] = ()
+) -> list[Deadline]:
+    """Every deadline the request has now, soonest first."""
+    settings = state.settings
+    deadlines: list[Deadline] = []
+
+    def add(kind: DeadlineKind, day: date, label: str, role: Role, **extra: object) -> None:
+        deadlines.append(
+            Deadline.model_validate(
+                {
+                    "key": _key(state, kind, day),
+                    "kind": kind,
+                    "due": at_close_of_business(day),
+                    "label": label,
+                    "responsible_role": role,
+                    "request_ref": state.reference,
+                    **extra,
+                }
+            )
+        )
+
+    if state.stage is Stage.tabled and state.meeting_date is not None:
+        day = papers_deadline(state.meeting_date, settings.papers_clear_working_days)
+        add(
+            DeadlineKind.papers,
+            day,
+            f"Papers for the {format_uk_date(state.meeting_date)} meeting",
+            Role.officer,
+            meeting_date=state.meeting_date,
+            # Publication is not a step forumflow records, so it can only be reminded.
+            escalates=False,
+        )
+    if state.stage is Stage.decided and state.decision is not None:
+        day = default_calendar().add_working_days(
+            state.decision.meeting_date, settings.minutes_draft_working_days
+        )
+        add(
+            DeadlineKind.minutes_draft,
+            day,
+            f"Draft minute of the {format_uk_date(state.decision.meeting_date)} decision",
+            Role.clerk,
+            meeting_date=state.decision.meeting_date,
+            escalates=True,
+        )
+    funded = state.stage in (Stage.minuted, Stage.evaluation)
+    plan = state.draft.evaluation_plan
+    if funded and plan is not None and state.evaluation is None:
+        add(
+            DeadlineKind.evaluation_report,
+            plan.report_due,
+            "Evaluation report to the forum",
+            Role.officer,
+            escalates=True,
+        )
+    if funded:
+        add(
+            DeadlineKind.funding_period_end,
+            state.draft.period.end,
+            f"End of funding period {state.cycle}: extend or close",
+            Role.chair,
+            escalates=True,
+        )
+        if state.draft.recurrent:
+            decision_day = next_annual_dsg_decision(
+                state.decision.meeting_date if state.decision else state.draft.period.start,
+                settings.dsg_decision_month,
+            )
+            add(
+                DeadlineKind.annual_dsg_decision,
+                decision_day,
+                f"Annual DSG decision ({decision_day:%B %Y}) on continuing this funding",
+                Role.chair,
+                escalates=True,
+            )
+    service_start = state.draft.service_start
+    undecided = state.stage in (Stage.drafting, Stage.option_listing, Stage.tabled, Stage.voting)
+    if state.draft.procurement_needed and service_start is not None and undecided:
+        day = latest_decision_date(service_start, settings.procurement_lead_in_months)
+        add(
+            DeadlineKind.procurement_decision,
+            day,
+            f"Latest decision for a service starting {format_uk_date(service_start)} "
+            f"({settings.procurement_lead_in_months}-month procurement lead-in)",
+            Role.officer,
+            escalates=True,
+        )
+        last_meeting_plan = plan_procurement_decision(
+            service_start,
+            scheduled_meetings,
+            settings.procurement_lead_in_months,
+            settings.papers_clear_working_days,
+            today=day,
+        )
+        if last_meeting_plan.last_meeting and last_meeting_plan.papers_deadline:
+            add(
+                DeadlineKind.papers,
+                last_meeting_plan.papers_deadline,
+                f"Papers for the {format_uk_date(last_meeting_plan.last_meeting)} meeting, "
+                "the last before the procurement decision deadline",
+                Role.officer,
+                meeting_date=last_meeting_plan.last_meeting,
+                escalates=False,
+            )
+    for minute_action in state.minute.actions if state.minute else ():
+        if not minute_action.done:
+            add(
+                DeadlineKind.action_due,
+                minute_action.due_meeting,
+                f"Action for the {format_uk_date(minute_action.due_meeting)} meeting: "
+                f"{minute_action.description} ({minute_action.owner})",
+                Role.officer,
+                meeting_date=minute_action.due_meeting,
+                # The meeting's action log carries it forward and tells the chair.
+                escalates=False,
+            )
+    return sorted(deadlines, key=lambda deadline: (deadline.due, deadline.key))
+
+
+def procurement_warning(
+    state: RequestState, scheduled_meetings: Sequence[date], today: date
+) -> str | None:
+    """While drafting: a plain warning when no scheduled meeting can meet the lead-in."""
+    service_start = state.draft.service_start
+    if not state.draft.procurement_needed or service_start is None:
+        return None
+    return plan_procurement_decision(
+        service_start,
+        scheduled_meetings,
+        state.settings.procurement_lead_in_months,
+        state.settings.papers_clear_working_days,
+        today=today,
+    ).warning
+
+
+def reminder_instants(
+    deadline: Deadline, offsets_days: Sequence[int]
+) -> list[tuple[int, datetime]]:
+    """(days before, instant) for each reminder, on the London wall clock."""
+    due = deadline.due.astimezone(LONDON)
+    return sorted(
+        (
+            (days, (due.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=LONDON))
+            for days in offsets_days
+        ),
+        key=lambda pair: pair[1],
+    )

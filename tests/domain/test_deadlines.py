@@ -1,0 +1,188 @@
+"""A request's deadlines, computed from its state: dates, who acts, what escalates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from domain.calendar import LONDON
+from domain.commands import (
+    AddOption,
+    CastVote,
+    CloseVote,
+    ConfirmMinutes,
+    OpenVote,
+    RecordAttendance,
+    RecordMinute,
+    ReportEvaluation,
+    SetRecommendation,
+    SubmitDraft,
+    TableRequest,
+)
+from domain.deadlines import (
+    DeadlineKind,
+    procurement_warning,
+    reminder_instants,
+    request_deadlines,
+)
+from domain.lifecycle import apply
+from domain.models import (
+    CostLine,
+    EvaluationPlan,
+    FundingOption,
+    Minute,
+    Period,
+    Recommendation,
+    RequestDraft,
+    RequestState,
+    Role,
+    Stage,
+    VoteChoice,
+)
+from tests.lifecycle.scenario import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    member_actor,
+    middlesbrough_draft,
+)
+
+NOW = datetime(2019, 1, 2, 9, 0, tzinfo=UTC)
+STAFFORDSHIRE_MEETINGS = (
+    date(2019, 1, 16),
+    date(2019, 3, 20),
+    date(2019, 6, 12),
+    date(2019, 10, 9),
+)
+
+
+def staffordshire_draft() -> RequestDraft:
+    """Seed 003: recurrent early help family support, procured, starting 1 April 2020."""
+    return RequestDraft(
+        reference="SSF-EH-2020",
+        title="Early Help family support (district footprint)",
+        purpose="Family support providers working with schools on a payment-by-results contract.",
+        background="707 referrals in 2018/19; the annual DSG decision is due in October.",
+        author_id=OFFICER.user_id,
+        cost_lines=(
+            CostLine(
+                description="Family support contract", quantity=1, unit_cost_pence=150_000_000
+            ),
+        ),
+        period=Period(start=date(2020, 4, 1), end=date(2021, 3, 31)),
+        recurrent=True,
+        procurement_needed=True,
+        service_start=date(2020, 4, 1),
+        evaluation_plan=EvaluationPlan(
+            measures=("referrals", "attendance"), report_due=date(2020, 10, 1)
+        ),
+    )
+
+
+def test_staffordshire_procurement_deadlines_follow_the_lead_in() -> None:
+    """Service start 1 April 2020: decide by 1 April 2019; papers for 20 March due 12 March."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    deadlines = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
+    by_kind = {d.kind: d for d in deadlines}
+    decision = by_kind[DeadlineKind.procurement_decision]
+    papers = by_kind[DeadlineKind.papers]
+    assert decision.due == datetime(2019, 4, 1, 17, 0, tzinfo=LONDON)
+    assert decision.escalates is True
+    assert decision.responsible_role is Role.officer
+    assert papers.meeting_date == date(2019, 3, 20)
+    assert papers.due == datetime(2019, 3, 12, 17, 0, tzinfo=LONDON)
+    assert [d.kind for d in deadlines] == [DeadlineKind.papers, DeadlineKind.procurement_decision]
+
+
+def test_warning_while_drafting_when_no_meeting_can_meet_the_lead_in() -> None:
+    """With only meetings after 1 April 2019 scheduled, drafting warns that the lead-in is lost."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    warning = procurement_warning(state, (date(2019, 6, 12), date(2019, 10, 9)), today=NOW.date())
+    assert warning is not None
+    assert "1 April 2019" in warning
+    assert procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date()) is None
+
+
+def test_recurrent_funding_gets_the_october_dsg_decision_after_minutes() -> None:
+    """Minuted recurrent money has its October DSG decision, period end and report due."""
+    draft = staffordshire_draft().model_copy(
+        update={"procurement_needed": False, "service_start": None}
+    )
+    state = _minuted(
+        draft,
+        CENTRALLY_RETAINED.model_copy(update={"amount_pence": 150_000_000, "period": draft.period}),
+    )
+    kinds = {d.kind: d for d in request_deadlines(state)}
+    assert kinds[DeadlineKind.annual_dsg_decision].due.date() == date(2019, 10, 1)
+    assert kinds[DeadlineKind.funding_period_end].due.date() == date(2021, 3, 31)
+    assert kinds[DeadlineKind.evaluation_report].due.date() == date(2020, 10, 1)
+    assert DeadlineKind.procurement_decision not in kinds
+
+
+def test_deadlines_vanish_when_their_work_is_done() -> None:
+    """The evaluation report deadline is listed until the report is in."""
+    state = _minuted(middlesbrough_draft(), CENTRALLY_RETAINED)
+    state = apply(state, ConfirmMinutes(), CHAIR, NOW)
+    assert DeadlineKind.evaluation_report in {d.kind for d in request_deadlines(state)}
+    state = apply(state, ReportEvaluation(report=EVALUATION), OFFICER, NOW)
+    assert DeadlineKind.evaluation_report not in {d.kind for d in request_deadlines(state)}
+
+
+def test_reminders_keep_london_wall_time_across_the_clock_change() -> None:
+    """A 5pm deadline in BST is reminded at 5pm GMT four weeks earlier."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    decision = next(
+        d for d in request_deadlines(state) if d.kind is DeadlineKind.procurement_decision
+    )
+    instants = dict(reminder_instants(decision, (28, 7, 1)))
+    assert instants[28] == datetime(2019, 3, 4, 17, 0, tzinfo=LONDON)
+    assert instants[28].utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert instants[1] == datetime(2019, 3, 31, 17, 0, tzinfo=LONDON)
+    assert instants[1].utcoffset().total_seconds() == 3600  # type: ignore[union-attr]
+
+
+def test_deadline_keys_are_stable_and_distinct() -> None:
+    """Keys name the request, cycle, kind and date, so timers and reminders are keyed once."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    first = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
+    again = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
+    assert [d.key for d in first] == [d.key for d in again]
+    assert len({d.key for d in first}) == len(first)
+    assert first[0].key == "SSF-EH-2020/c1/papers/2019-03-12"
+
+
+def _minuted(draft: RequestDraft, option: FundingOption) -> RequestState:
+    """The request approved by a full house and minuted, all at NOW."""
+    state = RequestState.new(draft, OFFICER, NOW)
+    state = apply(state, SubmitDraft(), OFFICER, NOW)
+    state = apply(state, AddOption(option=option), OFFICER, NOW)
+    state = apply(
+        state,
+        SetRecommendation(
+            recommendation=Recommendation(text="Agree", option_ids=(option.option_id,))
+        ),
+        OFFICER,
+        NOW,
+    )
+    state = apply(
+        state, TableRequest(meeting_date=date(2019, 1, 16), membership=MEMBERSHIP), CHAIR, NOW
+    )
+    state = apply(
+        state, RecordAttendance(present_member_ids=tuple(m.member_id for m in MEMBERS)), CLERK, NOW
+    )
+    state = apply(state, OpenVote(), CHAIR, NOW)
+    for member in MEMBERS:
+        state = apply(state, CastVote(choice=VoteChoice.for_), member_actor(member), NOW)
+    state = apply(state, CloseVote(), CHAIR, NOW)
+    assert state.stage is Stage.decided
+    minute = Minute(
+        agreed_option_ids=(option.option_id,),
+        amount_pence=option.amount_pence,
+        period=option.period,
+        text="Agreed.",
+        recorded_by=CLERK.user_id,
+    )
+    return apply(state, RecordMinute(minute=minute), CLERK, NOW)

@@ -1,0 +1,92 @@
+"""The request workflow's alarm clock: which deadlines it has seen since when,
+which notices it has delivered, and who each notice goes to.
+
+Kept out of the workflow class so the class stays about transitions; all of
+it is deterministic and runs inside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from domain.alarms import Alarm, alarms_for, due_alarms, next_alarm_at
+from domain.deadlines import request_deadlines
+from domain.models import Actor, RequestState, Role
+from domain.notices import Notice, Recipient, escalation_notice, reminder_notice
+
+
+def recipients_by_role(state: RequestState, author: Actor) -> dict[Role, Recipient]:
+    """Who hears about deadlines of each role: the author for the officer's work,
+    the forum's chair and clerk contacts for theirs (logged only when unknown)."""
+    contacts = state.settings.contacts
+    return {
+        Role.officer: Recipient(name=author.name, email=author.email, role=Role.officer),
+        Role.chair: Recipient(
+            name=contacts.chair.name if contacts.chair else "The chair",
+            email=contacts.chair.email if contacts.chair else None,
+            role=Role.chair,
+        ),
+        Role.clerk: Recipient(
+            name=contacts.clerk.name if contacts.clerk else "The clerk",
+            email=contacts.clerk.email if contacts.clerk else None,
+            role=Role.clerk,
+        ),
+        Role.member: Recipient(name="Forum members", email=None, role=Role.member),
+    }
+
+
+class DeadlineWatch:
+    """Tracks deadlines as they appear and turns due alarms into notices."""
+
+    def __init__(
+        self,
+        author: Actor,
+        first_seen: Mapping[str, datetime],
+        scheduled_meetings: Sequence[date] = (),
+    ) -> None:
+        self._author = author
+        self.first_seen: dict[str, datetime] = dict(first_seen)
+        self._meetings = tuple(scheduled_meetings)
+
+    def _alarms(self, state: RequestState) -> list[Alarm]:
+        deadlines = request_deadlines(state, self._meetings)
+        return alarms_for(deadlines, state.settings.reminder_offsets_days, self.first_seen)
+
+    def observe(self, state: RequestState, now: datetime) -> None:
+        """Note when each deadline first appeared, so earlier reminders are not sent late."""
+        for deadline in request_deadlines(state, self._meetings):
+            self.first_seen.setdefault(deadline.key, now)
+
+    def sleep_for(self, state: RequestState, now: datetime) -> timedelta | None:
+        """How long until the next undelivered alarm (None: no alarm pending)."""
+        self.observe(state, now)
+        delivered = {notice.key for notice in state.notices}
+        upcoming = next_alarm_at(self._alarms(state), delivered)
+        if upcoming is None:
+            return None
+        return max(upcoming - now, timedelta(seconds=1))
+
+    def due_notices(self, state: RequestState, now: datetime) -> list[Notice]:
+        """The notices for every alarm that has come due and was not yet delivered."""
+        # Deadlines a transition has just created count as seen now, so reminders
+        # whose moment had already passed are not sent late.
+        self.observe(state, now)
+        delivered = {notice.key for notice in state.notices}
+        people = recipients_by_role(state, self._author)
+        notices: list[Notice] = []
+        for alarm in due_alarms(self._alarms(state), delivered, now):
+            responsible = people[alarm.deadline.responsible_role]
+            if alarm.kind == "reminder" and alarm.days_before is not None:
+                notices.append(
+                    reminder_notice(
+                        alarm.deadline, alarm.days_before, state.draft.title, (responsible,)
+                    )
+                )
+            else:
+                notices.append(
+                    escalation_notice(
+                        alarm.deadline, state.draft.title, people[Role.chair], (responsible,)
+                    )
+                )
+        return notices
