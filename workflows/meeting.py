@@ -1,0 +1,246 @@
+"""One forum meeting, from scheduling to close, as a durable workflow (id = meeting id).
+
+The rules live in ``domain.meetings``. Every transition is an Update named after it,
+whose validator runs the rules, so a refused command never reaches history. The
+workflow sleeps until the clock next matters (the papers deadline, then the end of the
+meeting day) and recomputes that instant whenever a change moves it, so moving the
+meeting moves its timers. When the meeting ends it tells the chair about open actions
+and carries unfinished business to the next meeting by signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from activities.meetings import CARRY_IN_SIGNAL, MeetingActivities
+    from domain.calendar import LONDON
+    from domain.errors import RuleViolation
+    from domain.meetings import (
+        CarriedIn,
+        MeetingAgenda,
+        MeetingOutcome,
+        MeetingStart,
+        MeetingState,
+        MeetingTransition,
+        MeetingTransitionResult,
+        MeetingUpdate,
+        agenda_of,
+        apply_meeting,
+        carried_forward_notices,
+        carry_forward_of,
+        carry_in,
+        new_meeting,
+        next_clock_instant,
+        on_clock,
+        with_note,
+    )
+    from workflows import search_attributes
+    from workflows.refusals import invalid_input, refusal
+
+__all__ = [
+    "MeetingOutcome",
+    "MeetingStart",
+    "MeetingTransitionResult",
+    "MeetingUpdate",
+    "MeetingWorkflow",
+]
+
+KNOWN_TRANSITIONS = frozenset(t.value for t in MeetingTransition)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
+)
+CARRY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+_UNSET = object()
+
+
+def _why(error: ActivityError) -> str:
+    return error.cause.message if isinstance(error.cause, ApplicationError) else str(error)
+
+
+def _refused(message: str, rule: str, kind: str) -> ApplicationError:
+    return ApplicationError(message, {"rule": rule, "field": None}, type=kind, non_retryable=True)
+
+
+@workflow.defn
+class MeetingWorkflow:
+    """One meeting of the forum; the workflow id is the meeting id."""
+
+    @workflow.init
+    def __init__(self, start: MeetingStart) -> None:
+        self._state = new_meeting(
+            start.meeting_id,
+            start.starts_at,
+            start.location,
+            start.membership,
+            start.settings,
+            start.previous_meeting_id,
+            workflow.now(),
+            start.carried_items,
+            start.carried_actions,
+        )
+        self._changed = False
+        self._published: dict[str, object] = {}
+
+    @workflow.run
+    async def run(self, start: MeetingStart) -> MeetingOutcome:
+        self._publish_search_attributes()
+        while not self._state.stage.is_final:
+            await self._sleep_until(next_clock_instant(self._state))
+            self._set(on_clock(self._state, workflow.now()))
+        notice_keys = await self._send_notices()
+        carried = await self._carry_forward()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return MeetingOutcome(
+            meeting_id=self._state.meeting_id,
+            stage=self._state.stage,
+            held=self._state.held,
+            next_meeting_id=self._state.next_meeting_id,
+            carried_forward=carried,
+            notice_keys=notice_keys,
+        )
+
+    async def _sleep_until(self, instant: datetime | None) -> None:
+        """Sleep until ``instant``, or until a change moves it (like an updatable timer)."""
+        self._changed = False
+        if instant is None:
+            await workflow.wait_condition(lambda: self._changed)
+            return
+        delay = instant - workflow.now()
+        if delay > timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._changed, timeout=delay)
+
+    def _set(self, after: MeetingState) -> None:
+        moved = next_clock_instant(after) != next_clock_instant(self._state)
+        self._changed = self._changed or moved or after.stage.is_final
+        self._state = after
+        self._publish_search_attributes()
+
+    def _note(self, transition: str, summary: str) -> None:
+        self._state = with_note(self._state, workflow.now(), transition, summary)
+
+    async def _send_notices(self) -> tuple[str, ...]:
+        sent = []
+        for notice in carried_forward_notices(self._state):
+            try:
+                await workflow.execute_activity(
+                    "notify_deliver",
+                    notice,
+                    start_to_close_timeout=timedelta(minutes=1),
+                    schedule_to_close_timeout=timedelta(days=1),
+                    retry_policy=NOTIFY_RETRY,
+                )
+            except ActivityError as error:
+                self._note(
+                    "notice_failed", f"Notice {notice.idempotency_key} failed: {_why(error)}"
+                )
+                continue
+            sent.append(notice.idempotency_key)
+            self._note("notice_sent", f"Told the chair: {notice.subject}.")
+        return tuple(sent)
+
+    async def _carry_forward(self) -> bool:
+        carry = carry_forward_of(self._state)
+        if carry is None:
+            return False
+        try:
+            await workflow.execute_activity_method(
+                MeetingActivities.carry_forward,
+                carry,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=CARRY_RETRY,
+            )
+        except ActivityError as error:
+            self._note("carry_forward_failed", f"Could not carry forward: {_why(error)}")
+            return False
+        self._note(
+            "carry_forward",
+            f"Carried {len(carry.carried.items)} item(s) and {len(carry.carried.actions)} "
+            f"action(s) to {carry.next_meeting_id}.",
+        )
+        return True
+
+    def _apply(self, name: str, args: Sequence[RawValue]) -> MeetingState:
+        if name not in KNOWN_TRANSITIONS:
+            known = ", ".join(sorted(KNOWN_TRANSITIONS))
+            raise _refused(
+                f"Unknown meeting transition {name!r}; known: {known}",
+                "unknown-transition",
+                "UnknownTransition",
+            )
+        if len(args) != 1:
+            raise _refused(
+                f"{name} takes exactly one MeetingUpdate argument, not {len(args)}",
+                "invalid-input",
+                "InvalidCommand",
+            )
+        try:
+            update = workflow.payload_converter().from_payload(args[0].payload, MeetingUpdate)
+        except ValidationError as error:
+            raise invalid_input(name, error) from None
+        if update.command.kind != name:
+            raise _refused(
+                f"The {name} update carries a {update.command.kind} command",
+                "command-kind-mismatch",
+                "InvalidCommand",
+            )
+        try:
+            return apply_meeting(self._state, update.command, update.actor, workflow.now())
+        except RuleViolation as violation:
+            raise refusal(violation) from None
+
+    @workflow.update(dynamic=True)
+    def transition(self, name: str, args: Sequence[RawValue]) -> MeetingTransitionResult:
+        """Apply a transition the validator accepted; the state changes at once."""
+        after = self._apply(name, args)
+        entry = after.audit[len(self._state.audit)]
+        self._set(after)
+        return MeetingTransitionResult(
+            transition=MeetingTransition(name), stage=after.stage, audit_entry=entry
+        )
+
+    @transition.validator
+    def validate_transition(self, name: str, args: Sequence[RawValue]) -> None:
+        """Run the domain rules; raising here keeps a refused transition out of history."""
+        self._apply(name, args)
+
+    @workflow.signal(name=CARRY_IN_SIGNAL)
+    def receive_carried(self, carried: CarriedIn) -> None:
+        """Take items and actions carried from another meeting (each once)."""
+        self._set(carry_in(self._state, carried, workflow.now()))
+
+    @workflow.query
+    def meeting_state(self) -> MeetingState:
+        """The meeting as it stands."""
+        return self._state
+
+    @workflow.query
+    def agenda(self) -> MeetingAgenda:
+        """The agenda: when, where, the papers deadline and the items."""
+        return agenda_of(self._state)
+
+    def _publish_search_attributes(self) -> None:
+        # Only changed values: every upsert is a history event.
+        s = self._state
+        papers_open = s.papers_closed_at is None and not s.stage.is_final
+        values: list[tuple[SearchAttributeKey[Any], object]] = [
+            (search_attributes.STAGE, s.stage.value),
+            (search_attributes.MEETING_DATE, datetime.combine(s.meeting_day, time(), LONDON)),
+            (search_attributes.NEXT_DEADLINE, s.papers_close_at if papers_open else None),
+        ]
+        changed = [(k, v) for k, v in values if self._published.get(k.name, _UNSET) != v]
+        if changed:
+            workflow.upsert_search_attributes(
+                [k.value_set(v) if v is not None else k.value_unset() for k, v in changed]
+            )
+            self._published.update({k.name: v for k, v in changed})
