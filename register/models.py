@@ -96,6 +96,13 @@ class RegisterEntry(BaseModel):
     amount_pence: Pence | None = None
     period_start: date | None = None
     period_end: date | None = None
+    recurrent: bool = Field(
+        default=False,
+        description=(
+            "the money continues year on year and comes back at the annual DSG decision; "
+            "False for one-off funding and for entries written before the flag existed"
+        ),
+    )
     agreed_options: tuple[AgreedFunding, ...] = ()
     amendments: tuple[str, ...] = ()
     summary: str = ""

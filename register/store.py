@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -37,8 +38,11 @@ from sqlalchemy import (
     create_engine,
     event,
     exists,
+    false,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
@@ -66,6 +70,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "amount_pence",
     "period_start",
     "period_end",
+    "recurrent",
     "option_id",
     "option_source",
     "option_source_detail",
@@ -143,6 +148,9 @@ register_entries = Table(
     Column("amount_pence", BigInteger, nullable=True),
     Column("period_start", Date, nullable=True),
     Column("period_end", Date, nullable=True),
+    # Nullable with a default so it can be added to a register that already holds rows
+    # (see _add_missing_columns); NULL there means the flag was not recorded: one-off.
+    Column("recurrent", Boolean, nullable=True, server_default=false()),
     Column("amendments", JSON, nullable=False),
     Column("summary", Text, nullable=False),
     Column("recorded_by", Text, nullable=False),
@@ -227,8 +235,11 @@ class DecisionRegister:
         return self._engine
 
     def create_schema(self) -> None:
-        """Create the register's tables if missing; safe to call on every start."""
+        """Create the register's tables if missing, and add columns newer than an
+        existing table; safe to call on every start."""
         metadata.create_all(self._engine, checkfirst=True)
+        with self._engine.begin() as conn:
+            _add_missing_columns(conn)
 
     def close(self) -> None:
         """Release the engine's pooled connections."""
@@ -409,12 +420,38 @@ def _entry_row(entry: RegisterEntry) -> dict[str, Any]:
         "amount_pence": entry.amount_pence,
         "period_start": entry.period_start,
         "period_end": entry.period_end,
+        "recurrent": entry.recurrent,
         "amendments": list(entry.amendments),
         "summary": entry.summary,
         "recorded_by": entry.recorded_by,
         "workflow_id": entry.workflow_id,
         "run_id": entry.run_id,
     }
+
+
+# Columns added after the first release, which create_all does not add to an existing
+# table. Each must be nullable or have a server default, so existing rows stay valid.
+_ADDED_COLUMNS = (register_entries.c.recurrent,)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    present = {column["name"] for column in inspect(conn).get_columns(register_entries.name)}
+    preparer = conn.dialect.identifier_preparer
+    for column in _ADDED_COLUMNS:
+        if column.name in present:
+            continue
+        column_type = column.type.compile(dialect=conn.dialect)
+        default = ""
+        if column.server_default is not None:
+            clause = column.server_default.arg  # type: ignore[attr-defined]
+            compiled = clause.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            default = f" DEFAULT {compiled}"
+        conn.execute(
+            text(
+                f"ALTER TABLE {preparer.format_table(register_entries)} "
+                f"ADD COLUMN {preparer.format_column(column)} {column_type}{default}"
+            )
+        )
 
 
 def _agreed_funding_rows(entry_id: int, options: Iterable[AgreedFunding]) -> list[dict[str, Any]]:
@@ -485,6 +522,7 @@ def _entry_from_rows(rows: Sequence[Row[Any]]) -> RegisterEntry:
         amount_pence=first.amount_pence,
         period_start=first.period_start,
         period_end=first.period_end,
+        recurrent=bool(first.recurrent),
         agreed_options=tuple(
             AgreedFunding(
                 option_id=row.option_id,
@@ -516,6 +554,7 @@ def _export_rows(entry: RegisterEntry) -> list[dict[str, ExportValue]]:
         "amount_pence": entry.amount_pence,
         "period_start": _iso(entry.period_start),
         "period_end": _iso(entry.period_end),
+        "recurrent": entry.recurrent,
         "amendments": json.dumps(list(entry.amendments)),
         "summary": entry.summary,
         "recorded_by": entry.recorded_by,

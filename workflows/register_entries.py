@@ -80,6 +80,7 @@ def entries_for_transition(
                 agreed_options=agreed if approved else (),
                 amount_pence=sum(item.amount_pence for item in agreed) if approved else None,
                 amendments=decision.amendments,
+                recurrent=after.draft.recurrent,
                 summary=decision.reason or "",
             )
         ]
@@ -96,6 +97,7 @@ def entries_for_transition(
                 period_start=minute.period.start if minute.period else None,
                 period_end=minute.period.end if minute.period else None,
                 amendments=minute.amendments,
+                recurrent=after.draft.recurrent,
                 summary=minute.text,
             )
         ]
