@@ -13,12 +13,12 @@ import asyncio
 
 import structlog
 
+from forumflow.client import connect
 from forumflow.devserver import DevServer
 from forumflow.logs import configure_logging
 from forumflow.settings import Settings
 from forumflow.toolchain import ToolchainError, ensure_temporal_cli
-from worker.app import WorkerDependencies, build_worker
-from worker.run import stop_event_on_signals
+from worker.run import serve, stop_event_on_signals
 
 log = structlog.get_logger("forumflow")
 
@@ -41,23 +41,8 @@ async def run(settings: Settings) -> None:
     stop = stop_event_on_signals()
     await server.start()
     try:
-        from forumflow.client import connect
-
-        client = await connect(settings)
-        worker = build_worker(
-            client, settings.task_queue, WorkerDependencies.from_settings(settings)
-        )
-        async with worker:
-            log.info(
-                "worker ready",
-                task_queue=settings.task_queue,
-                namespace=settings.temporal_namespace,
-                web_ui=server.ui_address,
-            )
-            print(f"forumflow is running. Temporal Web UI: {server.ui_address}", flush=True)
-            print("Press Ctrl-C to stop.", flush=True)
-            await stop.wait()
-            log.info("stopping")
+        print(f"Temporal Web UI: {server.ui_address}  (Ctrl-C stops forumflow)", flush=True)
+        await serve(await connect(settings), settings, stop, web_ui=server.ui_address)
     finally:
         await server.stop()
         log.info("stopped")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,10 +29,52 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the decision register; a SQLite file in data_dir if unset",
     )
+    worker_max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        description="workflows a worker keeps in memory between tasks (0: none, no sticky queue)",
+    )
+    annual_review_schedule: bool = Field(
+        default=True,
+        description="keep the yearly DSG review Schedule; off for servers without Schedules",
+    )
+    dsg_decision_month: int = Field(
+        default=10, ge=1, le=12, description="month of the forum's annual DSG decision"
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: JSON unless stderr is a terminal"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    smtp_host: str = Field(
+        default="127.0.0.1", description="mail server that reminders and escalations go through"
+    )
+    smtp_port: int = Field(default=1025, ge=1, le=65535, description="mail server port")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="none: plain SMTP; starttls: upgrade after connecting (port 587); "
+        "tls: TLS from the start (port 465)",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP AUTH user; no authentication if unset"
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP AUTH password (kept out of logs and reprs)"
+    )
+    mail_from: str = Field(
+        default="forumflow@localhost", description="sender address of every notice"
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="timeout of each network operation with the mail server"
+    )
+    notice_claim_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how long a notice being sent is held before a retry may send it again",
+    )
+    mail_enabled: bool = Field(
+        default=True,
+        description="false: notices are only written to the log channel, never emailed",
+    )
 
     @property
     def resolved_register_url(self) -> str:

@@ -6,15 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.annual_review import AnnualReviewActivities
+from activities.meetings import MeetingActivities
+from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
+from forumflow.mailer import mailer_from_settings
 from forumflow.settings import Settings
 from register import DecisionRegister
+from register.deliveries import DeliveryLog
+from workflows.annual_review import AnnualReviewWorkflow
 from workflows.funding_request import FundingRequestWorkflow
+from workflows.meeting import MeetingWorkflow
 from workflows.smoke import SmokeActivities, SmokeWorkflow
 
 
@@ -23,6 +31,7 @@ class WorkerDependencies:
     """What the activities need from the outside world."""
 
     register: DecisionRegister
+    notifications: NotificationActivities
     smoke: SmokeActivities = field(default_factory=SmokeActivities)
 
     @classmethod
@@ -31,17 +40,30 @@ class WorkerDependencies:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         register = DecisionRegister(settings.resolved_register_url)
         register.create_schema()
-        return cls(register=register)
+        deliveries = DeliveryLog(
+            register.engine, claim_lease=timedelta(seconds=settings.notice_claim_lease_seconds)
+        )
+        deliveries.create_schema()
+        return cls(
+            register=register,
+            notifications=NotificationActivities(mailer_from_settings(settings), deliveries),
+        )
 
 
 def workflow_classes() -> Sequence[type]:
     """Every workflow this worker runs."""
-    return [FundingRequestWorkflow, SmokeWorkflow]
+    return [FundingRequestWorkflow, MeetingWorkflow, AnnualReviewWorkflow, SmokeWorkflow]
 
 
-def activity_functions(deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
+def activity_functions(client: Client, deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
     """Every activity this worker runs, bound to its dependencies."""
-    return [RegisterActivities(deps.register).record, deps.smoke.greet]
+    return [
+        RegisterActivities(deps.register).record,
+        deps.notifications.deliver,
+        MeetingActivities(client).carry_forward,
+        AnnualReviewActivities(deps.register).list_recurrent,
+        deps.smoke.greet,
+    ]
 
 
 def build_worker(
@@ -50,6 +72,7 @@ def build_worker(
     deps: WorkerDependencies,
     *,
     activity_executor: ThreadPoolExecutor | None = None,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
     """A worker for forumflow's workflows and activities on ``task_queue``."""
     # Register writes are blocking database calls, so activities run in threads.
@@ -57,6 +80,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=workflow_classes(),
-        activities=activity_functions(deps),
+        activities=activity_functions(client, deps),
         activity_executor=activity_executor or ThreadPoolExecutor(max_workers=8),
+        max_cached_workflows=max_cached_workflows,
     )

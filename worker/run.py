@@ -6,9 +6,11 @@ import asyncio
 import signal
 
 import structlog
+from temporalio.client import Client
 
 from forumflow.client import connect
 from forumflow.logs import configure_logging
+from forumflow.schedules import annual_review_schedule_id, ensure_annual_review_schedule
 from forumflow.settings import Settings
 from worker.app import WorkerDependencies, build_worker
 
@@ -24,14 +26,38 @@ def stop_event_on_signals() -> asyncio.Event:
     return stop
 
 
+async def serve(
+    client: Client, settings: Settings, stop: asyncio.Event, **ready_fields: object
+) -> None:
+    """Run the worker until ``stop`` is set, after making sure the yearly Schedule exists."""
+    if settings.annual_review_schedule:
+        await ensure_annual_review_schedule(
+            client,
+            task_queue=settings.task_queue,
+            decision_month=settings.dsg_decision_month,
+            schedule_id=annual_review_schedule_id(settings.temporal_namespace),
+        )
+    worker = build_worker(
+        client,
+        settings.task_queue,
+        WorkerDependencies.from_settings(settings),
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
+    async with worker:
+        log.info(
+            "worker ready",
+            task_queue=settings.task_queue,
+            namespace=settings.temporal_namespace,
+            address=settings.temporal_address,
+            **ready_fields,
+        )
+        await stop.wait()
+        log.info("worker stopping")
+
+
 async def run_worker_until_stopped(settings: Settings | None = None) -> None:
     """Connect to the configured Temporal server and poll until asked to stop."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     stop = stop_event_on_signals()
-    client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, WorkerDependencies.from_settings(settings))
-    async with worker:
-        log.info("worker ready", task_queue=settings.task_queue, address=settings.temporal_address)
-        await stop.wait()
-        log.info("worker stopping")
+    await serve(await connect(settings), settings, stop)
