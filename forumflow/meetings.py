@@ -4,11 +4,9 @@ transition, read its state or agenda. Refusals surface as the same
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.meetings import (
     MeetingAgenda,
@@ -21,7 +19,7 @@ from domain.meetings import (
     transition_of,
 )
 from domain.models import Actor
-from forumflow.requests import TransitionRefused
+from forumflow.requests import TransitionRefused, execute_transition
 from workflows.meeting import MeetingWorkflow
 
 __all__ = ["ForumMeetings", "MeetingAlreadyExists", "TransitionRefused"]
@@ -78,19 +76,13 @@ class ForumMeetings:
         """
         transition = transition_of(command)
         update = MeetingUpdate.model_validate({"actor": actor, "command": command})
-        try:
-            result = await self.handle(meeting_id).execute_update(
-                transition.value, update, id=idempotency_key, result_type=MeetingTransitionResult
-            )
-            return cast(MeetingTransitionResult, result)
-        except WorkflowUpdateFailedError as failed:
-            cause = failed.cause
-            if isinstance(cause, ApplicationError):
-                details: dict[str, Any] = cause.details[0] if cause.details else {}
-                raise TransitionRefused(
-                    cause.type or "ApplicationError", cause.message, details
-                ) from failed
-            raise
+        return await execute_transition(
+            self.handle(meeting_id),
+            transition.value,
+            update,
+            MeetingTransitionResult,
+            idempotency_key,
+        )
 
     async def state(self, meeting_id: str) -> MeetingState:
         """The meeting as it stands now."""

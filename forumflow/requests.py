@@ -5,8 +5,9 @@ through here, so each gets the same errors."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -27,6 +28,8 @@ from workflows.messages import (
     TransitionResult,
     TransitionUpdate,
 )
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
 
 
 class RequestAlreadyExists(Exception):  # noqa: N818 - the forum's word for it
@@ -54,6 +57,28 @@ class TransitionRefused(Exception):  # noqa: N818 - the forum's word for it
         self.rule: str = details.get("rule", kind)
         self.field: str | None = details.get("field")
         self.details = details
+
+
+async def execute_transition(
+    handle: WorkflowHandle[Any, Any],
+    name: str,
+    update: BaseModel,
+    result_type: type[ResultT],
+    idempotency_key: str | None,
+) -> ResultT:
+    """Send a transition Update; a refusal (rule, role, stage, input) becomes TransitionRefused."""
+    try:
+        result = await handle.execute_update(
+            name, update, id=idempotency_key, result_type=result_type
+        )
+        return cast(ResultT, result)
+    except WorkflowUpdateFailedError as failed:
+        cause = failed.cause
+        if isinstance(cause, ApplicationError):
+            details: dict[str, Any] = cause.details[0] if cause.details else {}
+            kind = cause.type or "ApplicationError"
+            raise TransitionRefused(kind, cause.message, details) from failed
+        raise
 
 
 class FundingRequests:
@@ -108,18 +133,9 @@ class FundingRequests:
         """
         transition = COMMAND_TRANSITION[type(command)]
         update = TransitionUpdate.model_validate({"actor": actor, "command": command})
-        try:
-            result = await self.handle(reference).execute_update(
-                transition.value, update, id=idempotency_key, result_type=TransitionResult
-            )
-            return cast(TransitionResult, result)
-        except WorkflowUpdateFailedError as failed:
-            cause = failed.cause
-            if isinstance(cause, ApplicationError):
-                details = cause.details[0] if cause.details else {}
-                kind = cause.type or "ApplicationError"
-                raise TransitionRefused(kind, cause.message, details) from failed
-            raise
+        return await execute_transition(
+            self.handle(reference), transition.value, update, TransitionResult, idempotency_key
+        )
 
     async def state(self, reference: str) -> RequestState:
         """The request as it stands now."""
