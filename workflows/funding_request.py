@@ -20,8 +20,6 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from activities.notify import NotificationActivities
     from activities.register import RegisterActivities
     from domain.calendar import LONDON
@@ -41,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionResult,
         TransitionUpdate,
     )
-    from workflows.refusals import invalid_input, refusal
+    from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch
     from workflows.request_search import search_attribute_updates, typed_search_attributes
@@ -157,31 +155,7 @@ class FundingRequestWorkflow:
         self._written_keys.add(entry.idempotency_key)
 
     def _decode(self, name: str, args: Sequence[RawValue]) -> tuple[Transition, Actor, Command]:
-        if name not in KNOWN_TRANSITIONS:
-            raise ApplicationError(
-                f"Unknown transition {name!r}; known: {', '.join(sorted(KNOWN_TRANSITIONS))}",
-                {"rule": "unknown-transition", "field": None},
-                type="UnknownTransition",
-                non_retryable=True,
-            )
-        if len(args) != 1:
-            raise ApplicationError(
-                f"{name} takes exactly one TransitionUpdate argument, not {len(args)}",
-                {"rule": "invalid-input", "field": None},
-                type="InvalidCommand",
-                non_retryable=True,
-            )
-        try:
-            update = workflow.payload_converter().from_payload(args[0].payload, TransitionUpdate)
-        except ValidationError as error:
-            raise invalid_input(name, error) from None
-        if update.command.kind != name:
-            raise ApplicationError(
-                f"The {name} update carries a {update.command.kind} command",
-                {"rule": "command-kind-mismatch", "field": "command.kind"},
-                type="InvalidCommand",
-                non_retryable=True,
-            )
+        update = decode_update(name, args, KNOWN_TRANSITIONS, TransitionUpdate)
         return Transition(name), update.actor, update.command
 
     def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[Transition, RequestState]:

@@ -8,12 +8,19 @@ forumflow.requests.TransitionRefused) report every workflow's refusals the same 
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from collections.abc import Collection, Sequence
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import RuleViolation
 
-__all__ = ["invalid_input", "refusal"]
+__all__ = ["decode_update", "invalid_input", "refusal"]
+
+UpdateT = TypeVar("UpdateT", bound=BaseModel)
 
 
 def refusal(error: RuleViolation) -> ApplicationError:
@@ -39,3 +46,39 @@ def invalid_input(name: str, error: ValidationError) -> ApplicationError:
         type="InvalidCommand",
         non_retryable=True,
     )
+
+
+def decode_update(
+    name: str, args: Sequence[RawValue], known: Collection[str], update_type: type[UpdateT]
+) -> UpdateT:
+    """The one argument of a dynamic Update named ``name``, checked before any rule runs.
+
+    ``update_type`` must have a ``command`` whose ``kind`` agrees with the name.
+    """
+    if name not in known:
+        raise ApplicationError(
+            f"Unknown transition {name!r}; known: {', '.join(sorted(known))}",
+            {"rule": "unknown-transition", "field": None},
+            type="UnknownTransition",
+            non_retryable=True,
+        )
+    if len(args) != 1:
+        raise ApplicationError(
+            f"{name} takes exactly one {update_type.__name__} argument, not {len(args)}",
+            {"rule": "invalid-input", "field": None},
+            type="InvalidCommand",
+            non_retryable=True,
+        )
+    try:
+        update = workflow.payload_converter().from_payload(args[0].payload, update_type)
+    except ValidationError as error:
+        raise invalid_input(name, error) from None
+    kind = getattr(getattr(update, "command", None), "kind", None)
+    if kind != name:
+        raise ApplicationError(
+            f"The {name} update carries a {kind} command",
+            {"rule": "command-kind-mismatch", "field": "command.kind"},
+            type="InvalidCommand",
+            non_retryable=True,
+        )
+    return update
