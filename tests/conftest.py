@@ -23,6 +23,7 @@ from forumflow.mailer import SmtpMailer
 from forumflow.requests import FundingRequests
 from register import DecisionRegister
 from register.deliveries import DeliveryLog
+from tests.databases import BACKENDS, database_urls
 from tests.servers import SERVER_KINDS, STARTED, start_environment
 from tests.smtp import RecordingSmtpServer
 from worker.app import WorkerDependencies, build_worker
@@ -87,6 +88,12 @@ async def _shutdown_environments() -> AsyncIterator[None]:
 def task_queue() -> str:
     """A task queue of this test's own, so workers of other tests never pick up its tasks."""
     return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A real database per test: a SQLite file, then PostgreSQL when one is available."""
+    yield from database_urls(request.param, tmp_path)
 
 
 @pytest.fixture

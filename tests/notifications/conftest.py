@@ -5,20 +5,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from forumflow.mailer import SmtpMailer
 from register.deliveries import DeliveryLog
 from tests.smtp import RecordingSmtpServer
 
-POSTGRES_URL_ENV = "FORUMFLOW_TEST_POSTGRES_URL"
 SENDER = "forumflow@council.example.gov.uk"
 
 
@@ -28,36 +22,6 @@ def mailer(smtp_server: RecordingSmtpServer) -> SmtpMailer:
     return SmtpMailer(
         smtp_server.host, smtp_server.port, sender=SENDER, timeout=5, local_hostname="tests"
     )
-
-
-def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    """A throwaway schema per test, so runs sharing one database cannot collide."""
-    schema = f"deliveries_test_{uuid.uuid4().hex}"
-    admin = create_engine(base_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        scoped = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The register database: a SQLite file, or PostgreSQL when its test URL is set."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data' / 'register.sqlite3'}"
-        return
-    base_url = os.environ.get(POSTGRES_URL_ENV)
-    if not base_url:
-        pytest.skip(
-            f"{POSTGRES_URL_ENV} is not set; set it to a postgresql+psycopg:// URL of a "
-            "database the user may create schemas in to run the PostgreSQL backend"
-        )
-    yield from _postgres_schema_url(base_url)
 
 
 @pytest.fixture

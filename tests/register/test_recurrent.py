@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -12,28 +10,17 @@ from sqlalchemy import inspect, text
 from register import EXPORT_COLUMNS, DecisionRegister, RegisterConflict
 from tests.register.test_store import (
     EHP_REF,
-    POSTGRES_URL_ENV,
-    _postgres_schema_url,
     make_entry,
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def recurrent_register(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[DecisionRegister]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'register.sqlite3'}"])
-    else:
-        base_url = os.environ.get(POSTGRES_URL_ENV)
-        if not base_url:
-            pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-        urls = _postgres_schema_url(base_url)
-    for url in urls:
-        decision_register = DecisionRegister(url)
-        decision_register.create_schema()
-        yield decision_register
-        decision_register.close()
+@pytest.fixture
+def recurrent_register(database_url: str) -> Iterator[DecisionRegister]:
+    """A real register on each test database."""
+    decision_register = DecisionRegister(database_url)
+    decision_register.create_schema()
+    yield decision_register
+    decision_register.close()
 
 
 def test_recurrent_defaults_to_false_and_round_trips(recurrent_register: DecisionRegister) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -18,8 +16,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from register import (
     EXPORT_COLUMNS,
@@ -31,7 +28,6 @@ from register import (
     register_agreed_funding,
 )
 
-POSTGRES_URL_ENV = "FORUMFLOW_TEST_POSTGRES_URL"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 BST = timezone(timedelta(hours=1))
@@ -95,39 +91,10 @@ def minutes_confirmed(request_ref: str, cycle: int, decided_on: date, seq: int) 
     )
 
 
-def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    """A throwaway schema per test, so runs sharing one database cannot collide."""
-    schema = f"register_test_{uuid.uuid4().hex}"
-    admin = create_engine(base_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        scoped = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        # A missing directory checks that the register creates it.
-        yield f"sqlite:///{tmp_path / 'data' / 'register.sqlite3'}"
-        return
-    base_url = os.environ.get(POSTGRES_URL_ENV)
-    if not base_url:
-        pytest.skip(
-            f"{POSTGRES_URL_ENV} is not set; set it to a postgresql+psycopg:// URL of a "
-            "database the user may create schemas in to run the PostgreSQL backend"
-        )
-    yield from _postgres_schema_url(base_url)
-
-
 @pytest.fixture
-def register(register_url: str) -> Iterator[DecisionRegister]:
-    decision_register = DecisionRegister(register_url)
+def register(database_url: str) -> Iterator[DecisionRegister]:
+    """A real register on each test database, with its schema created."""
+    decision_register = DecisionRegister(database_url)
     decision_register.create_schema()
     yield decision_register
     decision_register.close()
