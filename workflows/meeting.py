@@ -20,8 +20,6 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from activities.meetings import CARRY_IN_SIGNAL, MeetingActivities
     from domain.calendar import LONDON
     from domain.errors import RuleViolation
@@ -45,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
         with_note,
     )
     from workflows import search_attributes
-    from workflows.refusals import invalid_input, refusal
+    from workflows.refusals import decode_update, refusal
 
 __all__ = [
     "MeetingOutcome",
@@ -65,10 +63,6 @@ _UNSET = object()
 
 def _why(error: ActivityError) -> str:
     return error.cause.message if isinstance(error.cause, ApplicationError) else str(error)
-
-
-def _refused(message: str, rule: str, kind: str) -> ApplicationError:
-    return ApplicationError(message, {"rule": rule, "field": None}, type=kind, non_retryable=True)
 
 
 @workflow.defn
@@ -171,29 +165,7 @@ class MeetingWorkflow:
         return True
 
     def _apply(self, name: str, args: Sequence[RawValue]) -> MeetingState:
-        if name not in KNOWN_TRANSITIONS:
-            known = ", ".join(sorted(KNOWN_TRANSITIONS))
-            raise _refused(
-                f"Unknown meeting transition {name!r}; known: {known}",
-                "unknown-transition",
-                "UnknownTransition",
-            )
-        if len(args) != 1:
-            raise _refused(
-                f"{name} takes exactly one MeetingUpdate argument, not {len(args)}",
-                "invalid-input",
-                "InvalidCommand",
-            )
-        try:
-            update = workflow.payload_converter().from_payload(args[0].payload, MeetingUpdate)
-        except ValidationError as error:
-            raise invalid_input(name, error) from None
-        if update.command.kind != name:
-            raise _refused(
-                f"The {name} update carries a {update.command.kind} command",
-                "command-kind-mismatch",
-                "InvalidCommand",
-            )
+        update = decode_update(name, args, KNOWN_TRANSITIONS, MeetingUpdate)
         try:
             return apply_meeting(self._state, update.command, update.actor, workflow.now())
         except RuleViolation as violation:
