@@ -25,6 +25,8 @@ class Settings(BaseSettings):
         description="where the dev server's SQLite file and the register database live",
     )
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Temporal Web UI port")
+    api_host: str = Field(default="127.0.0.1", description="address the HTTP API listens on")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="HTTP API port")
     register_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the decision register; a SQLite file in data_dir if unset",

@@ -1,0 +1,1 @@
+"""The HTTP API: every action on requests and meetings, behind bearer tokens and roles."""

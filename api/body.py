@@ -1,0 +1,64 @@
+"""Request bodies parsed as JSON by the domain's own strict models.
+
+The domain models are strict (no float pence, no string-to-int coercion), and strict
+models accept ISO dates only when they parse JSON themselves. FastAPI validates bodies
+as Python objects, which would refuse every date, so bodies are read raw and given to
+``model_validate_json``; the OpenAPI document still describes them, through the schemas
+registered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from api.problems import invalid, validation_problems
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_REF = "#/components/schemas/{model}"
+_BODY_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
+    """A dependency that parses the body as ``model``; invalid input is a 422 by field."""
+
+    async def parse(request: Request) -> ModelT:
+        raw = await request.body()
+        try:
+            return model.model_validate_json(raw or b"")
+        except ValidationError as error:
+            issues = error.errors(include_url=False, include_input=False, include_context=False)
+            for issue in issues:
+                issue["loc"] = ("body", *issue["loc"])
+            raise invalid(validation_problems(issues)) from None
+
+    return parse
+
+
+def body_openapi(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` describing a JSON body of ``model``."""
+    _BODY_MODELS[model.__name__] = model
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}
+            },
+        }
+    }
+
+
+def body_schemas() -> dict[str, Any]:
+    """Component schemas of every body model registered with ``body_openapi``."""
+    if not _BODY_MODELS:
+        return {}
+    _, document = models_json_schema(
+        [(model, "validation") for model in _BODY_MODELS.values()], ref_template=_REF
+    )
+    schemas: dict[str, Any] = document.get("$defs", {})
+    return schemas

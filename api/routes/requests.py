@@ -1,0 +1,269 @@
+"""Funding requests: create, list, read, and one route per lifecycle transition."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from accounts import User
+from api.auth import current_user, services, user_with
+from api.body import body_openapi, json_body
+from api.problems import responses
+from api.services import ApiServices
+from domain.calendar import LONDON
+from domain.commands import COMMAND_TRANSITION, Command, Transition
+from domain.lifecycle import PERMISSIONS
+from domain.models import (
+    ForumSettings,
+    FundingSource,
+    RequestDraft,
+    RequestState,
+    Role,
+    Stage,
+)
+from forumflow.requests import RequestAlreadyExists
+from workflows import search_attributes
+from workflows.messages import (
+    AllowedActions,
+    AllowedActionsQuery,
+    AuditTrail,
+    RequestDeadlines,
+    TransitionResult,
+)
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+Reference = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,40}$")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="send the same key when retrying: the action then takes effect once",
+    ),
+]
+
+
+class CreateRequest(BaseModel):
+    """A new request: the officer's draft, and optionally the forum's settings and dates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    draft: RequestDraft
+    settings: ForumSettings | None = None
+    scheduled_meetings: tuple[date, ...] = Field(
+        default=(), description="the forum's published meeting dates, for the procurement plan"
+    )
+
+
+class RequestSummary(BaseModel):
+    """One request in a listing, from its search attributes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str
+    stage: Stage | None
+    meeting_date: date | None
+    funding_sources: tuple[str, ...]
+    next_deadline: datetime | None
+    started_at: datetime | None
+
+
+class RequestList(BaseModel):
+    """Requests matching a filter, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: tuple[RequestSummary, ...]
+
+
+def _london_midnight_utc(day: date) -> str:
+    midnight = datetime.combine(day, time(0, 0), tzinfo=LONDON)
+    return midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestState,
+    responses=responses(401, 403, 409, 422),
+    openapi_extra=body_openapi(CreateRequest),
+    summary="Create a request (officer)",
+)
+async def create_request(
+    user: Annotated[User, Depends(user_with(Role.officer, doing="create a funding request"))],
+    body: Annotated[CreateRequest, Depends(json_body(CreateRequest))],
+    svc: Annotated[ApiServices, Depends(services)],
+) -> Any:
+    """Start the request's workflow in drafting. Sending the same draft again (a retried
+    client) returns the request as it is, with 200, and starts nothing."""
+    try:
+        await svc.requests.create(
+            body.draft, user.actor(), body.settings, scheduled_meetings=body.scheduled_meetings
+        )
+    except RequestAlreadyExists:
+        existing = await svc.requests.state(body.draft.reference)
+        first = existing.audit[0] if existing.audit else None
+        if existing.draft == body.draft and first is not None and first.actor_id == user.user_id:
+            return JSONResponse(existing.model_dump(mode="json"), status_code=200)
+        raise
+    return await svc.requests.state(body.draft.reference)
+
+
+@router.get(
+    "",
+    response_model=RequestList,
+    responses=responses(401, 422),
+    summary="List and filter requests",
+)
+async def list_requests(
+    _: Annotated[User, Depends(current_user)],
+    svc: Annotated[ApiServices, Depends(services)],
+    stage: Stage | None = None,
+    meeting_date: date | None = Query(default=None, description="tabled for this meeting"),
+    funding_source: FundingSource | None = None,
+    deadline_before: date | None = Query(
+        default=None, description="next deadline on or before this day"
+    ),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> RequestList:
+    """Requests on this forum's task queue, filtered by their search attributes."""
+    clauses = ["WorkflowType = 'FundingRequestWorkflow'", f"TaskQueue = '{svc.task_queue}'"]
+    if stage is not None:
+        clauses.append(f"ForumflowStage = '{stage.value}'")
+    if meeting_date is not None:
+        # Meeting dates are stored as London midnight, an hour before UTC's in summer.
+        start = _london_midnight_utc(meeting_date)
+        end = _london_midnight_utc(meeting_date + timedelta(days=1))
+        clauses.append(f"ForumflowMeetingDate >= '{start}' AND ForumflowMeetingDate < '{end}'")
+    if funding_source is not None:
+        clauses.append(f"ForumflowFundingSources = '{funding_source.value}'")
+    if deadline_before is not None:
+        end = _london_midnight_utc(deadline_before + timedelta(days=1))
+        clauses.append(f"ForumflowNextDeadline < '{end}'")
+    found: dict[str, RequestSummary] = {}
+    async for execution in svc.client.list_workflows(" AND ".join(clauses), limit=limit * 2):
+        if execution.id in found:
+            continue  # an earlier run of an extended request; the newest comes first
+        attributes = execution.typed_search_attributes
+        meeting = attributes.get(search_attributes.MEETING_DATE)
+        found[execution.id] = RequestSummary(
+            reference=execution.id,
+            stage=Stage(value) if (value := attributes.get(search_attributes.STAGE)) else None,
+            meeting_date=meeting.date() if meeting else None,
+            funding_sources=tuple(attributes.get(search_attributes.FUNDING_SOURCES) or ()),
+            next_deadline=attributes.get(search_attributes.NEXT_DEADLINE),
+            started_at=execution.start_time,
+        )
+        if len(found) >= limit:
+            break
+    return RequestList(requests=tuple(found.values()))
+
+
+@router.get(
+    "/{reference}",
+    response_model=RequestState,
+    responses=responses(401, 404, 422),
+    summary="A request as it stands",
+)
+async def get_request(
+    reference: Reference,
+    _: Annotated[User, Depends(current_user)],
+    svc: Annotated[ApiServices, Depends(services)],
+) -> RequestState:
+    """The request's whole state: draft, options, recommendation, votes, decision, minute."""
+    return await svc.requests.state(reference)
+
+
+@router.get(
+    "/{reference}/audit",
+    response_model=AuditTrail,
+    responses=responses(401, 404, 422),
+    summary="Audit trail",
+)
+async def get_audit_trail(
+    reference: Reference,
+    _: Annotated[User, Depends(current_user)],
+    svc: Annotated[ApiServices, Depends(services)],
+) -> AuditTrail:
+    """Every accepted transition and every notice sent, oldest first."""
+    return await svc.requests.audit_trail(reference)
+
+
+@router.get(
+    "/{reference}/deadlines",
+    response_model=RequestDeadlines,
+    responses=responses(401, 404, 422),
+    summary="Deadlines",
+)
+async def get_deadlines(
+    reference: Reference,
+    _: Annotated[User, Depends(current_user)],
+    svc: Annotated[ApiServices, Depends(services)],
+) -> RequestDeadlines:
+    """What is due on the request and when, with any timing warning."""
+    return await svc.requests.deadlines(reference)
+
+
+@router.get(
+    "/{reference}/allowed-actions",
+    response_model=AllowedActions,
+    responses=responses(401, 404, 422),
+    summary="What the caller may do next",
+)
+async def get_allowed_actions(
+    reference: Reference,
+    user: Annotated[User, Depends(current_user)],
+    svc: Annotated[ApiServices, Depends(services)],
+) -> AllowedActions:
+    """The transitions the signed-in user's roles allow in the request's current stage."""
+    from workflows.funding_request import FundingRequestWorkflow
+
+    query = AllowedActionsQuery(roles=tuple(sorted(user.roles)))
+    result: AllowedActions = await svc.requests.handle(reference).query(
+        FundingRequestWorkflow.allowed_actions, query
+    )
+    return result
+
+
+def _transition_route(command_type: type[Command], transition: Transition) -> None:
+    allowed = PERMISSIONS[transition]
+    doing = transition.value.replace("_", " ")
+    parse = json_body(command_type)
+    check_role = user_with(*allowed, doing=doing)
+
+    async def take(
+        reference: Reference,
+        user: Annotated[User, Depends(check_role)],
+        command: Annotated[Command, Depends(parse)],
+        svc: Annotated[ApiServices, Depends(services)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> TransitionResult:
+        return await svc.requests.submit(
+            reference, command, user.actor(), idempotency_key=idempotency_key
+        )
+
+    # Annotations are strings under `from __future__ import annotations`; FastAPI resolves
+    # them in module globals, where this closure's `parse` is not, so give it the object.
+    take.__annotations__["command"] = Annotated[Command, Depends(parse)]
+    take.__annotations__["user"] = Annotated[User, Depends(check_role)]
+    roles = " or ".join(sorted(role.value for role in allowed))
+    take.__name__ = f"request_{transition.value}"
+    take.__doc__ = f"{(command_type.__doc__ or '').strip()}\n\nWho: {roles}."
+    router.add_api_route(
+        f"/{{reference}}/actions/{transition.value}",
+        take,
+        methods=["POST"],
+        response_model=TransitionResult,
+        responses=responses(401, 403, 404, 409, 422),
+        openapi_extra=body_openapi(command_type),
+        summary=f"{transition.value.replace('_', ' ').capitalize()} ({roles})",
+    )
+
+
+for _command_type, _transition in COMMAND_TRANSITION.items():
+    _transition_route(_command_type, _transition)

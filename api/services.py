@@ -1,0 +1,52 @@
+"""What the API's handlers work with, built once per process and shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from temporalio.client import Client
+
+from accounts import UserDirectory
+from forumflow.meetings import ForumMeetings
+from forumflow.requests import FundingRequests
+from forumflow.settings import Settings
+from register.store import DecisionRegister
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    """The Temporal client and the stores behind the API."""
+
+    settings: Settings
+    client: Client
+    task_queue: str
+    requests: FundingRequests
+    meetings: ForumMeetings
+    register: DecisionRegister
+    directory: UserDirectory
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        client: Client,
+        *,
+        task_queue: str | None = None,
+        register: DecisionRegister | None = None,
+        directory: UserDirectory | None = None,
+    ) -> ApiServices:
+        """Services over ``client``; stores default to the configured database."""
+        queue = task_queue or settings.task_queue
+        register = register or DecisionRegister(settings.resolved_register_url)
+        register.create_schema()
+        directory = directory or UserDirectory(settings.resolved_register_url)
+        directory.create_schema()
+        return cls(
+            settings=settings,
+            client=client,
+            task_queue=queue,
+            requests=FundingRequests(client, queue),
+            meetings=ForumMeetings(client, queue),
+            register=register,
+            directory=directory,
+        )

@@ -1,0 +1,1 @@
+"""The `forum` command: a client of the forumflow HTTP API."""
