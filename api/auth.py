@@ -45,11 +45,13 @@ def require_role(user: User, allowed: Iterable[Role], doing: str) -> None:
     """403 unless the user holds one of ``allowed``."""
     needed = frozenset(allowed)
     if not user.roles & needed:
-        names = " or ".join(sorted(role.value for role in needed))
+        names = " or ".join(
+            f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}" for role in sorted(needed)
+        )
         raise ApiError(
             403,
             "forbidden",
-            f"Only a {names} may {doing}; {user.name} holds "
+            f"Only {names} may {doing}; {user.name} holds "
             f"{', '.join(sorted(r.value for r in user.roles))}",
             rule="role-not-permitted",
         )

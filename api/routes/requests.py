@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from accounts import User
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
-from api.problems import responses
+from api.problems import ApiError, responses
 from api.services import ApiServices
-from domain.calendar import LONDON
+from domain.calendar import LONDON, to_london
 from domain.commands import COMMAND_TRANSITION, Command, Transition
 from domain.lifecycle import PERMISSIONS
 from domain.models import (
@@ -43,7 +45,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="send the same key when retrying: the action then takes effect once",
+        description="send the same key when retrying: the action then takes effect once "
+        "(a key counts for the user who sends it and this action only)",
     ),
 ]
 
@@ -132,7 +135,13 @@ async def list_requests(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> RequestList:
     """Requests on this forum's task queue, filtered by their search attributes."""
-    clauses = ["WorkflowType = 'FundingRequestWorkflow'", f"TaskQueue = '{svc.task_queue}'"]
+    # A run that continued as new is an extended request's earlier period; its successor
+    # speaks for the request, so leaving it out keeps one row per request within `limit`.
+    clauses = [
+        "WorkflowType = 'FundingRequestWorkflow'",
+        f"TaskQueue = '{svc.task_queue}'",
+        "ExecutionStatus != 'ContinuedAsNew'",
+    ]
     if stage is not None:
         clauses.append(f"ForumflowStage = '{stage.value}'")
     if meeting_date is not None:
@@ -146,17 +155,20 @@ async def list_requests(
         end = _london_midnight_utc(deadline_before + timedelta(days=1))
         clauses.append(f"ForumflowNextDeadline < '{end}'")
     found: dict[str, RequestSummary] = {}
-    async for execution in svc.client.list_workflows(" AND ".join(clauses), limit=limit * 2):
+    async for execution in svc.client.list_workflows(" AND ".join(clauses), limit=limit):
         if execution.id in found:
-            continue  # an earlier run of an extended request; the newest comes first
+            continue  # a run that ended while the listing was read; the newest came first
         attributes = execution.typed_search_attributes
         meeting = attributes.get(search_attributes.MEETING_DATE)
+        deadline = attributes.get(search_attributes.NEXT_DEADLINE)
         found[execution.id] = RequestSummary(
             reference=execution.id,
             stage=Stage(value) if (value := attributes.get(search_attributes.STAGE)) else None,
-            meeting_date=meeting.date() if meeting else None,
+            # Stored as London midnight, but a visibility store may hand it back in UTC,
+            # where a summer date is the evening before.
+            meeting_date=to_london(meeting).date() if meeting else None,
             funding_sources=tuple(attributes.get(search_attributes.FUNDING_SOURCES) or ()),
-            next_deadline=attributes.get(search_attributes.NEXT_DEADLINE),
+            next_deadline=to_london(deadline) if deadline else None,
             started_at=execution.start_time,
         )
         if len(found) >= limit:
@@ -230,6 +242,30 @@ async def get_allowed_actions(
     return result
 
 
+async def _refuse_if_finished(svc: ApiServices, reference: str) -> None:
+    """409 when ``reference`` names a request whose workflow has ended.
+
+    Temporal answers an Update to a closed workflow with NOT_FOUND, which would tell the
+    caller the request does not exist while GET still shows it.
+    """
+    handle = svc.requests.handle(reference)
+    try:
+        description = await handle.describe()
+    except RPCError:
+        return
+    if description.status is WorkflowExecutionStatus.RUNNING:
+        return
+    state = await svc.requests.state(reference)
+    raise ApiError(
+        409,
+        "refused",
+        f"Request {reference} is {state.stage.value.replace('_', ' ')}: it has finished and "
+        "takes no more actions.",
+        rule="workflow-finished",
+        field="stage",
+    )
+
+
 def _transition_route(command_type: type[Command], transition: Transition) -> None:
     allowed = PERMISSIONS[transition]
     doing = transition.value.replace("_", " ")
@@ -243,9 +279,21 @@ def _transition_route(command_type: type[Command], transition: Transition) -> No
         svc: Annotated[ApiServices, Depends(services)],
         idempotency_key: IdempotencyKey = None,
     ) -> TransitionResult:
-        return await svc.requests.submit(
-            reference, command, user.actor(), idempotency_key=idempotency_key
+        # The key becomes the Update id, which Temporal dedupes per workflow: scoped to the
+        # user and transition, one member's key can never return another member's vote.
+        update_id = (
+            f"{transition.value}:{user.user_id}:{idempotency_key}"
+            if idempotency_key is not None
+            else None
         )
+        try:
+            return await svc.requests.submit(
+                reference, command, user.actor(), idempotency_key=update_id
+            )
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                await _refuse_if_finished(svc, reference)
+            raise
 
     # Annotations are strings under `from __future__ import annotations`; FastAPI resolves
     # them in module globals, where this closure's `parse` is not, so give it the object.
