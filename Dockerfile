@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
 #
-# The forumflow worker image: `docker compose build worker`.
+# The forumflow image: `docker compose build`. It runs the worker by default;
+# the `api` service runs the HTTP API from the same image with
+# `python -m forumflow api` (port 8000, FORUMFLOW_API_PORT).
 # Two stages: the first builds forumflow (with the postgres extra) into a
 # virtualenv, the second copies only that virtualenv onto a clean base and runs
-# the worker as an unprivileged user. Configuration comes from FORUMFLOW_*
-# environment variables (forumflow/settings.py); docker-compose.yml sets them.
+# as an unprivileged user. Configuration comes from FORUMFLOW_* environment
+# variables (forumflow/settings.py); docker-compose.yml sets them.
 
 FROM python:3.11-slim AS build
 
@@ -38,5 +40,8 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /var/lib/forumflow
 USER 10001:10001
+
+# The HTTP API's port, when the container runs `python -m forumflow api`.
+EXPOSE 8000
 
 CMD ["python", "-m", "worker"]

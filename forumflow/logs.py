@@ -50,6 +50,14 @@ def lift_temporal_context(
     return event_dict
 
 
+def drop_color_message(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Drop uvicorn's ``color_message`` extra: the same text with terminal escape codes."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _renderer(fmt: Literal["auto", "json", "console"]) -> Processor:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     if use_json:
@@ -72,6 +80,7 @@ def build_formatter(fmt: Literal["auto", "json", "console"] = "auto") -> logging
         foreign_pre_chain=[
             *_shared_processors(),
             structlog.stdlib.ExtraAdder(),
+            drop_color_message,
             lift_temporal_context,
         ],
         processors=[

@@ -27,6 +27,27 @@ class Settings(BaseSettings):
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Temporal Web UI port")
     api_host: str = Field(default="127.0.0.1", description="address the HTTP API listens on")
     api_port: int = Field(default=8000, ge=1, le=65535, description="HTTP API port")
+    first_chair_id: str = Field(
+        default="chair",
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$",
+        description="user id of the chair added on the first run (empty user directory)",
+    )
+    first_chair_name: str = Field(default="Forum Chair", min_length=1)
+    first_chair_email: str = Field(default="chair@forum.example.org", min_length=3)
+    first_clerk_id: str = Field(
+        default="clerk",
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$",
+        description="user id of the clerk added on the first run",
+    )
+    first_clerk_name: str = Field(default="Forum Clerk", min_length=1)
+    first_clerk_email: str = Field(default="clerk@forum.example.org", min_length=3)
+    first_officer_id: str = Field(
+        default="officer",
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$",
+        description="user id of the local authority officer added on the first run",
+    )
+    first_officer_name: str = Field(default="Local Authority Officer", min_length=1)
+    first_officer_email: str = Field(default="officer@council.example.org", min_length=3)
     register_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the decision register; a SQLite file in data_dir if unset",

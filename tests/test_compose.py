@@ -22,6 +22,7 @@ import yaml
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from forumflow.__main__ import build_parser
 from forumflow.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,16 +161,21 @@ def test_forumflow_env_vars_are_settings_fields() -> None:
     assert not unknown, f"not Settings fields: {sorted(unknown)}"
 
 
-def test_worker_settings_point_at_the_compose_services() -> None:
-    """The worker sets the Temporal address, namespace and a Postgres register URL that parse."""
-    services = _services()
+def _settings_of(service: Service) -> dict[str, str]:
+    """A service's FORUMFLOW_* variables as Settings field names -> values."""
     prefix = _settings_prefix()
-    env = _environment(services["worker"])
-    values = {
+    return {
         name[len(prefix) :].lower(): value
-        for name, value in env.items()
+        for name, value in _environment(service).items()
         if name.upper().startswith(prefix)
     }
+
+
+@pytest.mark.parametrize("service_name", ["worker", "api"])
+def test_settings_point_at_the_compose_services(service_name: str) -> None:
+    """Worker and API set the Temporal address, namespace and a Postgres register URL."""
+    services = _services()
+    values = _settings_of(services[service_name])
     assert {"temporal_address", "temporal_namespace", "register_url"} <= values.keys()
 
     settings = Settings.model_validate(values)
@@ -244,3 +250,45 @@ def test_worker_image_pins_its_base_and_runs_as_non_root() -> None:
     assert users, "Dockerfile sets no USER"
     assert users[-1].split(":")[0] not in ("root", "0")
     assert any(line.startswith("CMD") and "worker" in line for line in lines)
+    assert "EXPOSE 8000" in lines, "the API's port"
+
+
+def test_worker_and_api_share_their_temporal_and_register_settings() -> None:
+    """The API reaches the same namespace, task queue and register as the worker."""
+    services = _services()
+    worker, api = _settings_of(services["worker"]), _settings_of(services["api"])
+    shared = ("temporal_address", "temporal_namespace", "task_queue", "register_url")
+    assert {name: api.get(name) for name in shared} == {name: worker[name] for name in shared}
+
+
+def test_api_service_runs_the_api_command_of_the_worker_image() -> None:
+    """The api service builds the worker's image and runs `python -m forumflow api`."""
+    services = _services()
+    api = services["api"]
+    assert api["build"] == services["worker"]["build"]
+    command = api["command"]
+    assert command[:3] == ["python", "-m", "forumflow"]
+    assert build_parser().parse_args(command[3:]).command == "api"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["no-such-command"])
+
+
+def test_api_service_listens_where_it_is_published_and_checked() -> None:
+    """The API listens on all container interfaces, on the port published and health-checked."""
+    api = _services()["api"]
+    settings = Settings.model_validate(_settings_of(api))
+    assert settings.api_host == "0.0.0.0"  # noqa: S104 - inside the container only
+    published = [str(port).rsplit(":", 1) for port in api["ports"]]
+    assert [target for _, target in published] == [str(settings.api_port)]
+    assert all(host.startswith("127.0.0.1:") for host, _ in published), "loopback only"
+    check = " ".join(api["healthcheck"]["test"])
+    assert f"127.0.0.1:{settings.api_port}/health" in check
+
+
+def test_api_waits_for_temporal_the_namespace_and_postgres() -> None:
+    """The API starts once Postgres and Temporal are healthy and the namespace exists."""
+    assert _depends_on(_services()["api"]) == {
+        "postgresql": "service_healthy",
+        "temporal": "service_healthy",
+        NAMESPACE_SERVICE: "service_completed_successfully",
+    }

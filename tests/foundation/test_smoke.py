@@ -86,3 +86,12 @@ async def test_workflow_and_activity_logs_carry_workflow_id(
     assert ours["greeted, holding"]["run_id"] == handle.result_run_id
     assert ours["greeted, holding"]["workflow_type"] == "SmokeWorkflow"
     assert "temporal_workflow" not in ours["greeted, holding"], "context is flattened"
+
+
+def test_uvicorn_colour_escapes_stay_out_of_json_logs() -> None:
+    """A uvicorn record's color_message extra is dropped; its plain message is kept."""
+    record = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "Started", (), None)
+    record.color_message = "\x1b[32mStarted\x1b[0m"
+    line = json.loads(build_formatter("json").format(record))
+    assert line["event"] == "Started"
+    assert "color_message" not in line
