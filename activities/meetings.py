@@ -1,20 +1,24 @@
-"""Activities of the meeting workflow: passing unfinished business on to the next meeting."""
+"""Activities of the meeting workflow: passing unfinished business on to the next meeting,
+and a move on to the requests on the agenda."""
 
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.meetings import CarryForward
+from domain.commands import FollowMeeting, Transition
+from domain.meetings import CarryForward, FollowMove, FollowOutcome, FollowReport
+from domain.steps import AlreadyAtMeetingDate
+from workflows.messages import TransitionResult, TransitionUpdate
 
 CARRY_IN_SIGNAL = "carry_in"
 """The signal a meeting workflow takes carried items and actions on."""
 
 
 class MeetingActivities:
-    """Signals other meeting workflows; receives its Temporal client."""
+    """Signals other meeting workflows and updates requests; receives its Temporal client."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -51,4 +55,60 @@ class MeetingActivities:
                 "items": len(carried.items),
                 "actions": len(carried.actions),
             },
+        )
+
+    @activity.defn(name="meeting_pass_on_move")
+    async def pass_on_move(self, move: FollowMove) -> FollowReport:
+        """Ask each request on the agenda to follow the meeting to its new day.
+
+        Each request gets a ``follow_meeting`` Update whose id is fixed by the move and the
+        request, so a retried activity has one effect per request; a request that refuses
+        (no longer tabled, tabled for another day) or has ended is reported, not retried.
+        """
+        outcomes = [await self._follow(move, ref) for ref in move.request_refs]
+        activity.logger.info(
+            "passed a meeting move on",
+            extra={
+                "meeting_id": move.meeting_id,
+                "to_day": move.to_day.isoformat(),
+                "followed": [o.request_ref for o in outcomes if o.followed],
+                "not_followed": [o.request_ref for o in outcomes if not o.followed],
+            },
+        )
+        return FollowReport(outcomes=tuple(outcomes))
+
+    async def _follow(self, move: FollowMove, request_ref: str) -> FollowOutcome:
+        command = FollowMeeting(
+            meeting_id=move.meeting_id,
+            from_date=move.from_day,
+            meeting_date=move.to_day,
+            reason=move.reason,
+        )
+        update = TransitionUpdate(actor=move.actor, command=command)
+        handle = self._client.get_workflow_handle(request_ref)
+        try:
+            result = await handle.execute_update(
+                Transition.follow_meeting.value,
+                update,
+                id=move.idempotency_key(request_ref),
+                result_type=TransitionResult,
+            )
+        except WorkflowUpdateFailedError as failed:
+            cause = failed.cause
+            if not isinstance(cause, ApplicationError):
+                raise
+            rule = (cause.details[0] if cause.details else {}).get("rule")
+            # An earlier attempt whose answer was lost already moved it.
+            followed = rule == AlreadyAtMeetingDate.rule
+            return FollowOutcome(request_ref=request_ref, followed=followed, detail=cause.message)
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            return FollowOutcome(
+                request_ref=request_ref,
+                followed=False,
+                detail=f"no request {request_ref} is running (it has ended, or never existed)",
+            )
+        return FollowOutcome(
+            request_ref=request_ref, followed=True, detail=result.audit_entry.summary
         )

@@ -38,6 +38,7 @@ class Transition(StrEnum):
     remove_option = "remove_option"
     set_recommendation = "set_recommendation"
     table = "table"
+    follow_meeting = "follow_meeting"
     withdraw = "withdraw"
     record_attendance = "record_attendance"
     open_vote = "open_vote"
@@ -96,6 +97,28 @@ class TableRequest(Command):
     kind: Literal["table"] = "table"
     meeting_date: date
     membership: Membership
+
+
+class FollowMeeting(Command):
+    """The meeting the request is tabled for has moved to another day: the request follows it.
+
+    Sent by forumflow, as the chair who moved the meeting, to each request on the moved
+    meeting's agenda; a chair may also send it for a request tabled without being put on
+    the agenda. ``from_date`` must be the day the request is tabled for, so a stale or
+    repeated move changes nothing.
+    """
+
+    kind: Literal["follow_meeting"] = "follow_meeting"
+    meeting_id: Text
+    from_date: date
+    meeting_date: date
+    reason: Text
+
+    @model_validator(mode="after")
+    def _moves(self) -> Self:
+        if self.meeting_date == self.from_date:
+            raise ValueError("meeting_date: a move takes the meeting to another day")
+        return self
 
 
 class Withdraw(Command):
@@ -208,6 +231,7 @@ AnyCommand = Annotated[
     | RemoveOption
     | SetRecommendation
     | TableRequest
+    | FollowMeeting
     | Withdraw
     | RecordAttendance
     | OpenVote
@@ -231,6 +255,7 @@ COMMAND_TRANSITION: dict[type[Command], Transition] = {
     RemoveOption: Transition.remove_option,
     SetRecommendation: Transition.set_recommendation,
     TableRequest: Transition.table,
+    FollowMeeting: Transition.follow_meeting,
     Withdraw: Transition.withdraw,
     RecordAttendance: Transition.record_attendance,
     OpenVote: Transition.open_vote,

@@ -204,6 +204,58 @@ def procurement_warning(
     ).warning
 
 
+class DraftingWarning(DomainModel):
+    """A warning to send while drafting, keyed by what it is about rather than its wording."""
+
+    key: str = Field(description="the notice's idempotency key: stable while its facts hold")
+    text: str
+
+
+def drafting_warning(
+    state: RequestState, scheduled_meetings: Sequence[date], today: date
+) -> DraftingWarning | None:
+    """While drafting: the procurement warning, if no scheduled meeting can meet the lead-in.
+
+    Its text names today's date, so the key is not made from the text: it is the
+    procurement decision deadline's key plus ``/warning``, the scheme its reminders use,
+    so the warning goes once per latest decision date (a new service start warns anew).
+    """
+    service_start = state.draft.service_start
+    if state.stage is not Stage.drafting or service_start is None:
+        return None
+    text = procurement_warning(state, scheduled_meetings, today)
+    if text is None:
+        return None
+    day = latest_decision_date(service_start, state.settings.procurement_lead_in_months)
+    key = f"{_key(state, DeadlineKind.procurement_decision, day)}/warning"
+    return DraftingWarning(key=key, text=text)
+
+
+def drafting_warning_starts(
+    state: RequestState, scheduled_meetings: Sequence[date]
+) -> datetime | None:
+    """When the procurement warning starts to hold if nothing else changes: the start of the
+    London day after the last usable meeting's papers deadline (None: not drafting, no
+    procurement, or no meeting falls before the latest decision date)."""
+    service_start = state.draft.service_start
+    settings = state.settings
+    if state.stage is not Stage.drafting or not state.draft.procurement_needed:
+        return None
+    if service_start is None:
+        return None
+    decide_by = latest_decision_date(service_start, settings.procurement_lead_in_months)
+    plan = plan_procurement_decision(
+        service_start,
+        scheduled_meetings,
+        settings.procurement_lead_in_months,
+        settings.papers_clear_working_days,
+        today=decide_by,
+    )
+    if plan.papers_deadline is None:
+        return None
+    return datetime.combine(plan.papers_deadline + timedelta(days=1), time(0, 0), tzinfo=LONDON)
+
+
 def reminder_instants(
     deadline: Deadline, offsets_days: Sequence[int]
 ) -> list[tuple[int, datetime]]:

@@ -14,6 +14,8 @@ The stages (closed, rejected and withdrawn are final)::
                  |    +-- defer -----+---------+  (defer, or close_vote with a reason)
                  +-------------------- extend: the next cycle -------------------+
     withdraw: drafting | option_listing | tabled -> withdrawn
+    follow_meeting: tabled -> tabled, for the day the meeting moved to (a meeting in
+    session cannot be moved, so a request being voted on never follows a move)
 
 Rejected requests are not minuted here: rejection ends the request in stage
 ``rejected`` with the decision (and its reason) on the state, which is what the
@@ -40,6 +42,7 @@ from domain.commands import (
     Defer,
     EditDraft,
     Extend,
+    FollowMeeting,
     OpenVote,
     RecordAttendance,
     RecordMinute,
@@ -70,6 +73,7 @@ __all__ = [
     "Defer",
     "EditDraft",
     "Extend",
+    "FollowMeeting",
     "OpenVote",
     "RecordAttendance",
     "RecordMinute",
@@ -96,6 +100,7 @@ PERMISSIONS: Mapping[Transition, frozenset[Role]] = MappingProxyType(
         _T.remove_option: frozenset({Role.officer}),
         _T.set_recommendation: frozenset({Role.officer}),
         _T.table: frozenset({Role.chair}),
+        _T.follow_meeting: frozenset({Role.chair}),
         _T.withdraw: frozenset({Role.officer}),
         _T.record_attendance: frozenset({Role.clerk}),
         _T.open_vote: frozenset({Role.chair}),
@@ -121,6 +126,8 @@ FROM_STAGES: Mapping[Transition, frozenset[Stage]] = MappingProxyType(
         _T.remove_option: frozenset({_S.option_listing}),
         _T.set_recommendation: frozenset({_S.option_listing}),
         _T.table: frozenset({_S.option_listing}),
+        # Only before the meeting opens: a meeting in session cannot be moved.
+        _T.follow_meeting: frozenset({_S.tabled}),
         _T.withdraw: frozenset({_S.drafting, _S.option_listing, _S.tabled}),
         _T.record_attendance: frozenset({_S.tabled}),
         _T.open_vote: frozenset({_S.tabled}),
@@ -146,6 +153,7 @@ _DOING: Mapping[Transition, str] = MappingProxyType(
         _T.remove_option: "remove a funding option from",
         _T.set_recommendation: "set the recommendation of",
         _T.table: "table",
+        _T.follow_meeting: "move the meeting date of",
         _T.withdraw: "withdraw",
         _T.record_attendance: "record attendance for",
         _T.open_vote: "open the vote on",

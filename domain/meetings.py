@@ -18,6 +18,9 @@ The stages (closed and cancelled are final)::
         |   \--(end of the meeting day, never opened: not held)---^
         +--cancel_meeting--> cancelled
 
+When a meeting moves to another day, every request pending on its agenda is told to
+follow it (:func:`follow_move_of`), so the request's own papers deadline moves too.
+
 Whenever a meeting ends (closed, not held or cancelled), agenda items still pending
 become ``not_reached`` and every open action due at it is flagged to the chair and,
 when the chair named the next meeting, carried forward to it (:func:`carry_forward_of`).
@@ -306,6 +309,36 @@ class CarryForward(DomainModel):
 
     next_meeting_id: MeetingId
     carried: CarriedIn
+
+
+class FollowMove(DomainModel):
+    """A move to pass on: each request on the agenda is asked to follow the meeting."""
+
+    meeting_id: MeetingId
+    move_number: int = Field(ge=1, description="1 for the meeting's first move, and so on")
+    from_day: date
+    to_day: date
+    reason: Text
+    actor: Actor = Field(description="who moved the meeting: the requests record it as theirs")
+    request_refs: tuple[Reference, ...] = Field(min_length=1)
+
+    def idempotency_key(self, request_ref: str) -> str:
+        """The update id for one request, the same on every retry of this move."""
+        return f"{self.meeting_id}/move/{self.move_number}/{request_ref}"
+
+
+class FollowOutcome(DomainModel):
+    """What one request on the agenda did with a move."""
+
+    request_ref: Reference
+    followed: bool
+    detail: Text
+
+
+class FollowReport(DomainModel):
+    """What each request on the agenda did with a move."""
+
+    outcomes: tuple[FollowOutcome, ...]
 
 
 class MeetingAgenda(DomainModel):
@@ -1057,6 +1090,38 @@ def carried_forward_notices(state: MeetingState) -> tuple[Notice, ...]:
         )
         for action in open_actions_due(state)
     )
+
+
+# --- moving the requests with the meeting ----------------------------------------------
+
+
+def follow_move_of(
+    before: MeetingState, after: MeetingState, command: MoveMeeting, actor: Actor
+) -> FollowMove | None:
+    """What an accepted move passes on to the requests pending on the agenda; None when
+    the meeting stays on the same day or nothing is pending."""
+    refs = tuple(i.request_ref for i in after.agenda if i.status == "pending")
+    if before.meeting_day == after.meeting_day or not refs:
+        return None
+    return FollowMove(
+        meeting_id=after.meeting_id,
+        move_number=len(after.moved_from),
+        from_day=before.meeting_day,
+        to_day=after.meeting_day,
+        reason=command.reason,
+        actor=actor,
+        request_refs=refs,
+    )
+
+
+def follow_report_summary(report: FollowReport) -> str:
+    """The audit note of a move passed on: which requests followed, and why others did not."""
+    followed = [o.request_ref for o in report.outcomes if o.followed]
+    summary = f"Moved with the meeting: {', '.join(followed) or 'no request'}."
+    stayed = [f"{o.request_ref} ({o.detail})" for o in report.outcomes if not o.followed]
+    if stayed:
+        summary += f" Did not follow: {'; '.join(stayed)}."
+    return summary
 
 
 # --- views ---------------------------------------------------------------------------

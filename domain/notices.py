@@ -338,11 +338,14 @@ def warning_notice(
     title: str,
     warning: str,
     recipients: Sequence[Recipient],
+    *,
+    key: str | None = None,
 ) -> Notice:
     """A warning about a request (e.g. no meeting can meet the procurement lead-in).
 
     The key includes a hash of the warning's text, so the same warning is sent once,
-    and a different one (the situation changed) is sent again.
+    and a different one (the situation changed) is sent again. A warning whose wording
+    changes while its facts do not (it names today's date) passes its own stable ``key``.
     """
     people = _require_recipients(recipients, f"the warning for {request_ref}")
     body = _body(
@@ -356,7 +359,7 @@ def warning_notice(
         "with the clerk and the chair, what to do about it before the next deadline.",
     )
     return Notice(
-        idempotency_key=f"{request_ref}/warning/{_short_hash(warning)}",
+        idempotency_key=key or f"{request_ref}/warning/{_short_hash(warning)}",
         kind=NoticeKind.warning,
         request_ref=request_ref,
         subject=f"{request_ref}: warning about {title}",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from domain import rules, voting
-from domain.calendar import format_uk_date
+from domain.calendar import default_calendar, format_uk_date, papers_deadline
 from domain.commands import (
     AddOption,
     AmendRecommendation,
@@ -25,6 +25,7 @@ from domain.commands import (
     Defer,
     EditDraft,
     Extend,
+    FollowMeeting,
     OpenVote,
     RecordAttendance,
     RecordMinute,
@@ -43,6 +44,7 @@ from domain.errors import (
     NotAMember,
     NoVotesCast,
     ReferenceCannotChange,
+    RuleViolation,
     UnknownOption,
 )
 from domain.models import (
@@ -61,6 +63,18 @@ from domain.models import (
     format_pence,
     quote_ids,
 )
+
+
+class AlreadyAtMeetingDate(RuleViolation):
+    """The request is already tabled for the day the meeting moved to: the move reached it."""
+
+    rule = "follow-meeting-already-there"
+
+
+class TabledForAnotherDate(RuleViolation):
+    """The moved meeting is not the one the request is tabled for."""
+
+    rule = "follow-meeting-other-date"
 
 
 class Step(NamedTuple):
@@ -96,6 +110,8 @@ def run_step(state: RequestState, command: Command, actor: Actor, now: datetime)
             return _set_recommendation(state, command.recommendation)
         case TableRequest():
             return _table(state, command, now)
+        case FollowMeeting():
+            return _follow_meeting(state, command, now)
         case Withdraw():
             return Step(
                 evolve(state, stage=Stage.withdrawn), "Withdrew the request.", command.reason
@@ -232,6 +248,38 @@ def _table(state: RequestState, command: TableRequest, now: datetime) -> Step:
         ),
         f"Tabled for the meeting on {format_uk_date(command.meeting_date)} "
         f"({command.membership.total} members; quorum {quorum}).{late}",
+    )
+
+
+def _follow_meeting(state: RequestState, command: FollowMeeting, now: datetime) -> Step:
+    tabled_for, moved_to = state.meeting_date, command.meeting_date
+    if tabled_for == moved_to:
+        raise AlreadyAtMeetingDate(
+            f"Cannot move {state.reference} with {command.meeting_id}: it is already tabled "
+            f"for {format_uk_date(moved_to)} (meeting_date), so the move has reached it.",
+            field="meeting_date",
+        )
+    if tabled_for is None or tabled_for != command.from_date:
+        raise TabledForAnotherDate(
+            f"Cannot move {state.reference} with {command.meeting_id}: the request is tabled "
+            f"for {format_uk_date(tabled_for) if tabled_for else 'no meeting'}, not "
+            f"{format_uk_date(command.from_date)} (from_date).",
+            field="from_date",
+        )
+    days = state.settings.papers_clear_working_days
+    note = rules.late_papers_note(moved_to, now, days)
+    # Attendance is taken at the meeting; any recorded for the old day no longer holds.
+    cleared = " Attendance taken for the old day was cleared." if state.present_member_ids else ""
+    papers = (
+        f"; papers now due by 5pm on {format_uk_date(papers_deadline(moved_to, days))}"
+        if default_calendar().covers(moved_to)
+        else ""
+    )
+    return Step(
+        evolve(state, meeting_date=moved_to, present_member_ids=()),
+        f"Moved with {command.meeting_id} from {format_uk_date(tabled_for)} to "
+        f"{format_uk_date(moved_to)}{papers}.{cleared}{f' {note}' if note else ''}",
+        command.reason,
     )
 
 

@@ -57,10 +57,12 @@ def workflow_classes() -> Sequence[type]:
 
 def activity_functions(client: Client, deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
     """Every activity this worker runs, bound to its dependencies."""
+    meetings = MeetingActivities(client)
     return [
         RegisterActivities(deps.register).record,
         deps.notifications.deliver,
-        MeetingActivities(client).carry_forward,
+        meetings.carry_forward,
+        meetings.pass_on_move,
         AnnualReviewActivities(deps.register).list_recurrent,
         deps.smoke.greet,
     ]

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import procurement_warning, request_deadlines
     from domain.errors import RuleViolation
     from domain.lifecycle import Command, Transition, allowed_transitions, apply
-    from domain.models import Actor, NoticeRecord, RequestState, Stage
+    from domain.models import Actor, RequestState, Stage
     from domain.steps import evolve
     from register import RegisterEntry
     from workflows.messages import (
@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
-    from workflows.request_alarms import DeadlineWatch
+    from workflows.request_alarms import DeadlineWatch, notice_record
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
@@ -51,6 +51,8 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)
 )
 DEADLINE_ALARMS_PATCH = "deadline-alarms"
+PROCUREMENT_WARNING_PATCH = "procurement-warning"
+FOLLOW_MEETING_PATCH = "follow-meeting"
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
@@ -81,6 +83,7 @@ class FundingRequestWorkflow:
         self._publish_search_attributes()
         # Runs started before deadline alarms existed keep running without them.
         alarms_on = workflow.patched(DEADLINE_ALARMS_PATCH)
+        self._watch.warnings_on = alarms_on and workflow.patched(PROCUREMENT_WARNING_PATCH)
         while True:
             sleep = self._watch.sleep_for(self._state, workflow.now()) if alarms_on else None
             with contextlib.suppress(TimeoutError):
@@ -132,16 +135,7 @@ class FundingRequestWorkflow:
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=NOTIFY_RETRY,
             )
-            record = NoticeRecord(
-                at=now,
-                key=notice.idempotency_key,
-                kind=notice.kind.value,
-                subject=notice.subject,
-                recipients=tuple(
-                    f"{r.name} <{r.email or 'no address'}>" for r in notice.recipients
-                ),
-                outcome=receipt.outcome,
-            )
+            record = notice_record(notice, receipt.outcome, now)
             self._state = evolve(self._state, notices=(*self._state.notices, record))
 
     async def _write(self, entry: RegisterEntry) -> None:
@@ -180,6 +174,8 @@ class FundingRequestWorkflow:
         meanwhile see it; the main loop writes the entries in order.
         """
         transition, after = self._apply(name, args)
+        if transition is Transition.follow_meeting and not workflow.patched(FOLLOW_MEETING_PATCH):
+            raise ApplicationError("This request cannot follow meeting moves.", non_retryable=True)
         before, self._state = self._state, after
         info = workflow.info()
         entries = entries_for_transition(

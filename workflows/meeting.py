@@ -4,8 +4,9 @@ The rules live in ``domain.meetings``. Every transition is an Update named after
 whose validator runs the rules, so a refused command never reaches history. The
 workflow sleeps until the clock next matters (the papers deadline, then the end of the
 meeting day) and recomputes that instant whenever a change moves it, so moving the
-meeting moves its timers. When the meeting ends it tells the chair about open actions
-and carries unfinished business to the next meeting by signal.
+meeting moves its timers; a move to another day is passed on to the requests on the
+agenda, so their papers deadlines move too. When the meeting ends it tells the chair
+about open actions and carries unfinished business to the next meeting by signal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.meetings import CARRY_IN_SIGNAL, MeetingActivities
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         with_note,
     )
     from workflows import search_attributes
+    from workflows.meeting_moves import MovesToPassOn, why
     from workflows.refusals import decode_update, refusal
 
 __all__ = [
@@ -59,10 +61,6 @@ NOTIFY_RETRY = RetryPolicy(
 )
 CARRY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 _UNSET = object()
-
-
-def _why(error: ActivityError) -> str:
-    return error.cause.message if isinstance(error.cause, ApplicationError) else str(error)
 
 
 @workflow.defn
@@ -84,6 +82,7 @@ class MeetingWorkflow:
         )
         self._changed = False
         self._published: dict[str, object] = {}
+        self._moves = MovesToPassOn(self._note)
 
     @workflow.run
     async def run(self, start: MeetingStart) -> MeetingOutcome:
@@ -91,6 +90,7 @@ class MeetingWorkflow:
         while not self._state.stage.is_final:
             await self._sleep_until(next_clock_instant(self._state))
             self._set(on_clock(self._state, workflow.now()))
+        await self._moves.finished()
         notice_keys = await self._send_notices()
         carried = await self._carry_forward()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -135,9 +135,7 @@ class MeetingWorkflow:
                     retry_policy=NOTIFY_RETRY,
                 )
             except ActivityError as error:
-                self._note(
-                    "notice_failed", f"Notice {notice.idempotency_key} failed: {_why(error)}"
-                )
+                self._note("notice_failed", f"Notice {notice.idempotency_key} failed: {why(error)}")
                 continue
             sent.append(notice.idempotency_key)
             self._note("notice_sent", f"Told the chair: {notice.subject}.")
@@ -155,7 +153,7 @@ class MeetingWorkflow:
                 retry_policy=CARRY_RETRY,
             )
         except ActivityError as error:
-            self._note("carry_forward_failed", f"Could not carry forward: {_why(error)}")
+            self._note("carry_forward_failed", f"Could not carry forward: {why(error)}")
             return False
         self._note(
             "carry_forward",
@@ -164,19 +162,23 @@ class MeetingWorkflow:
         )
         return True
 
-    def _apply(self, name: str, args: Sequence[RawValue]) -> MeetingState:
+    def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[MeetingUpdate, MeetingState]:
         update = decode_update(name, args, KNOWN_TRANSITIONS, MeetingUpdate)
         try:
-            return apply_meeting(self._state, update.command, update.actor, workflow.now())
+            after = apply_meeting(self._state, update.command, update.actor, workflow.now())
         except RuleViolation as violation:
             raise refusal(violation) from None
+        return update, after
 
     @workflow.update(dynamic=True)
     def transition(self, name: str, args: Sequence[RawValue]) -> MeetingTransitionResult:
-        """Apply a transition the validator accepted; the state changes at once."""
-        after = self._apply(name, args)
-        entry = after.audit[len(self._state.audit)]
+        """Apply a transition the validator accepted; the state changes at once, and a move
+        to another day is queued to be passed on to the requests on the agenda."""
+        update, after = self._apply(name, args)
+        before = self._state
+        entry = after.audit[len(before.audit)]
         self._set(after)
+        self._moves.note_transition(before, after, update)
         return MeetingTransitionResult(
             transition=MeetingTransition(name), stage=after.stage, audit_entry=entry
         )

@@ -1,5 +1,6 @@
 """The request workflow's alarm clock: which deadlines it has seen since when,
-which notices it has delivered, and who each notice goes to.
+which notices it has delivered, and who each notice goes to; and, while drafting,
+the one-off warning that no scheduled meeting can meet the procurement lead-in.
 
 Kept out of the workflow class so the class stays about transitions; all of
 it is deterministic and runs inside the workflow sandbox.
@@ -11,9 +12,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from domain.alarms import Alarm, alarms_for, due_alarms, next_alarm_at
-from domain.deadlines import request_deadlines
-from domain.models import Actor, RequestState, Role
-from domain.notices import Notice, Recipient, escalation_notice, reminder_notice
+from domain.calendar import LONDON
+from domain.deadlines import drafting_warning, drafting_warning_starts, request_deadlines
+from domain.models import Actor, NoticeRecord, RequestState, Role
+from domain.notices import (
+    Notice,
+    Recipient,
+    escalation_notice,
+    reminder_notice,
+    warning_notice,
+)
 
 
 def recipients_by_role(state: RequestState, author: Actor) -> dict[Role, Recipient]:
@@ -36,8 +44,26 @@ def recipients_by_role(state: RequestState, author: Actor) -> dict[Role, Recipie
     }
 
 
+def notice_record(notice: Notice, outcome: str, now: datetime) -> NoticeRecord:
+    """The request's record of a notice delivered at ``now``."""
+    return NoticeRecord(
+        at=now,
+        key=notice.idempotency_key,
+        kind=notice.kind.value,
+        subject=notice.subject,
+        recipients=tuple(f"{r.name} <{r.email or 'no address'}>" for r in notice.recipients),
+        outcome=outcome,
+    )
+
+
 class DeadlineWatch:
-    """Tracks deadlines as they appear and turns due alarms into notices."""
+    """Tracks deadlines as they appear and turns due alarms into notices.
+
+    The alarms are planned afresh from the state each time, so when a request follows
+    its meeting to another day the old papers deadline's alarms go and the new one's
+    come (reminders already due before the move are not sent late). ``warnings_on``
+    is set by the workflow for runs that send the drafting warning.
+    """
 
     def __init__(
         self,
@@ -48,6 +74,7 @@ class DeadlineWatch:
         self._author = author
         self.first_seen: dict[str, datetime] = dict(first_seen)
         self._meetings = tuple(scheduled_meetings)
+        self.warnings_on = False
 
     def _alarms(self, state: RequestState) -> list[Alarm]:
         deadlines = request_deadlines(state, self._meetings)
@@ -58,23 +85,48 @@ class DeadlineWatch:
         for deadline in request_deadlines(state, self._meetings):
             self.first_seen.setdefault(deadline.key, now)
 
+    def _warning(self, state: RequestState, now: datetime) -> Notice | None:
+        """The drafting warning, if it holds now and was not delivered yet."""
+        if not self.warnings_on:
+            return None
+        warning = drafting_warning(state, self._meetings, now.astimezone(LONDON).date())
+        if warning is None or warning.key in {notice.key for notice in state.notices}:
+            return None
+        people = recipients_by_role(state, self._author)
+        return warning_notice(
+            state.reference,
+            state.draft.title,
+            warning.text,
+            (people[Role.officer], people[Role.clerk]),
+            key=warning.key,
+        )
+
     def sleep_for(self, state: RequestState, now: datetime) -> timedelta | None:
-        """How long until the next undelivered alarm (None: no alarm pending)."""
+        """How long until the next undelivered alarm or warning (None: nothing pending)."""
         self.observe(state, now)
         delivered = {notice.key for notice in state.notices}
         upcoming = next_alarm_at(self._alarms(state), delivered)
+        if self._warning(state, now) is not None:
+            upcoming = now
+        elif self.warnings_on:
+            # A warning may start to hold when a meeting's papers deadline passes.
+            starts = drafting_warning_starts(state, self._meetings)
+            if starts is not None and starts > now and (upcoming is None or starts < upcoming):
+                upcoming = starts
         if upcoming is None:
             return None
         return max(upcoming - now, timedelta(seconds=1))
 
     def due_notices(self, state: RequestState, now: datetime) -> list[Notice]:
-        """The notices for every alarm that has come due and was not yet delivered."""
+        """The drafting warning and the notices for every alarm that has come due, each
+        only if not yet delivered."""
         # Deadlines a transition has just created count as seen now, so reminders
         # whose moment had already passed are not sent late.
         self.observe(state, now)
         delivered = {notice.key for notice in state.notices}
         people = recipients_by_role(state, self._author)
-        notices: list[Notice] = []
+        warning = self._warning(state, now)
+        notices: list[Notice] = [warning] if warning is not None else []
         for alarm in due_alarms(self._alarms(state), delivered, now):
             responsible = people[alarm.deadline.responsible_role]
             if alarm.kind == "reminder" and alarm.days_before is not None:

@@ -1,4 +1,5 @@
-"""Each reminder email arrives once, even when the worker is killed mid-way.
+"""Each reminder email (and each drafting warning) arrives once, even when the worker is
+killed mid-way.
 
 The worker here is the real ``python -m worker`` program in its own process,
 killed with SIGKILL while reminders are falling due and started again; the
@@ -23,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
-from domain.deadlines import request_deadlines
+from domain.deadlines import drafting_warning, request_deadlines
 from domain.models import Contact, ForumContacts, ForumSettings, Period, RequestState
 from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import new_reference
@@ -121,7 +122,7 @@ async def test_each_reminder_arrives_once_across_worker_kills(
     worker_process: WorkerProcess,
     smtp_server: RecordingSmtpServer,
 ) -> None:
-    """The SMTP server receives exactly the reminders due, once each, across two SIGKILLs."""
+    """The SMTP server gets exactly the reminders and warnings due, once each, across 2 SIGKILLs."""
     started = await env.get_current_time()
     first_start = date(started.astimezone(LONDON).year + 2, 4, 1)
     forum = FundingRequests(env.client, task_queue)
@@ -157,6 +158,10 @@ async def test_each_reminder_arrives_once_across_worker_kills(
         for alarm in alarms_for(request_deadlines(state), SETTINGS.reminder_offsets_days, {})
         if alarm.at <= end + timedelta(days=1)
     )
+    # No meeting is scheduled, so each request is warned while drafting, once.
+    today = started.astimezone(LONDON).date()
+    warnings = [drafting_warning(state, (), today) for state in states]
+    expected = sorted([*expected, *(w.key for w in warnings if w is not None)])
     delivered: list[str] = []
     for _ in range(100):  # the worker catches up on alarms that fell due while it was dead
         trails = [await forum.audit_trail(state.reference) for state in states]
@@ -166,4 +171,4 @@ async def test_each_reminder_arrives_once_across_worker_kills(
         await asyncio.sleep(0.2)
     assert delivered == expected
     assert sorted(smtp_server.keys()) == expected, "each reminder mailed exactly once"
-    assert len(expected) == REQUESTS * 4
+    assert len(expected) == REQUESTS * 5

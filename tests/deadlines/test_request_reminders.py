@@ -45,6 +45,7 @@ async def test_procurement_lead_in_is_reminded_then_escalated(
     env: WorkflowEnvironment, forum: FundingRequests, smtp_server: RecordingSmtpServer
 ) -> None:
     """Service start 1 April: reminders 28, 7 and 1 days before the lead-in date, then the chair."""
+    # No meeting is scheduled, so the drafting warning goes too, at once.
     today = (await env.get_current_time()).astimezone(LONDON).date()
     service_start = date(today.year + 2, 4, 1)
     latest_decision = five_pm(date(service_start.year - 1, 4, 1))
@@ -55,13 +56,21 @@ async def test_procurement_lead_in_is_reminded_then_escalated(
             "period": Period(start=service_start, end=date(service_start.year + 1, 3, 31)),
         }
     )
+    created = await env.get_current_time()
     await forum.create(draft, AUTHOR, SETTINGS)
     await sleep_until(env, latest_decision + timedelta(days=1))
     trail = await forum.audit_trail(draft.reference)
 
     sent = {n.key: n for n in trail.notices}
     procurement = notices_by_suffix(list(sent), "/procurement_decision/")
-    assert set(procurement) == {"reminder/28d", "reminder/7d", "reminder/1d", "escalation"}
+    assert set(procurement) == {
+        "reminder/28d",
+        "reminder/7d",
+        "reminder/1d",
+        "escalation",
+        "warning",
+    }
+    assert sent[procurement["warning"]].at - created < timedelta(minutes=1)
     for offset in (28, 7, 1):
         expected = latest_decision - timedelta(days=offset)
         assert abs(sent[procurement[f"reminder/{offset}d"]].at - expected) < timedelta(minutes=1)

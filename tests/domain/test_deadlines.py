@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar import LONDON
 from domain.commands import (
@@ -20,6 +20,8 @@ from domain.commands import (
 )
 from domain.deadlines import (
     DeadlineKind,
+    drafting_warning,
+    drafting_warning_starts,
     procurement_warning,
     reminder_instants,
     request_deadlines,
@@ -104,6 +106,36 @@ def test_warning_while_drafting_when_no_meeting_can_meet_the_lead_in() -> None:
     assert warning is not None
     assert "1 April 2019" in warning
     assert procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date()) is None
+
+
+def test_drafting_warning_keeps_its_key_as_the_days_pass() -> None:
+    """The warning names today, but its key is the lead-in deadline's, so it is sent once."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    # The 20 March meeting's papers were due 12 March 2019: lost from the 13th.
+    first = drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 13))
+    later = drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 20))
+    assert first is not None
+    assert later is not None
+    assert first.text != later.text
+    assert first.key == later.key == "SSF-EH-2020/c1/procurement_decision/2019-04-01/warning"
+    assert drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 12)) is None
+
+
+def test_drafting_warning_is_for_drafting_only() -> None:
+    """Once submitted, the request gets no drafting warning and no wake-up for one."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    submitted = apply(state, SubmitDraft(), OFFICER, NOW + timedelta(hours=1))
+    assert drafting_warning(submitted, (), today=NOW.date()) is None
+    assert drafting_warning_starts(submitted, STAFFORDSHIRE_MEETINGS) is None
+    assert drafting_warning(state, (), today=NOW.date()) is not None
+
+
+def test_drafting_warning_starts_the_day_after_the_last_papers_deadline() -> None:
+    """The warning starts to hold at London midnight after the last usable papers deadline."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    starts = drafting_warning_starts(state, STAFFORDSHIRE_MEETINGS)
+    assert starts == datetime(2019, 3, 13, 0, 0, tzinfo=LONDON)
+    assert drafting_warning_starts(state, (date(2019, 6, 12),)) is None
 
 
 def test_recurrent_funding_gets_the_october_dsg_decision_after_minutes() -> None:

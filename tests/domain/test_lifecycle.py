@@ -25,6 +25,7 @@ from domain.lifecycle import (
     Defer,
     EditDraft,
     Extend,
+    FollowMeeting,
     OpenVote,
     RecordAttendance,
     RecordMinute,
@@ -72,6 +73,7 @@ YEAR_1 = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
 YEAR_2 = Period(start=date(2019, 9, 1), end=date(2020, 8, 31))
 JULY_MEETING = date(2018, 7, 4)
 SEPTEMBER = date(2018, 9, 12)
+JULY_MOVED = date(2018, 7, 18)
 START = datetime(2018, 6, 1, 9, tzinfo=UTC)
 AMENDMENT = "full time and not term time only"
 
@@ -267,6 +269,16 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     Transition.record_attendance: (
         RecordAttendance(present_member_ids=PRESENT),
         CLERK,
+        Stage.tabled,
+    ),
+    Transition.follow_meeting: (
+        FollowMeeting(
+            meeting_id="meeting-2018-07-04",
+            from_date=JULY_MEETING,
+            meeting_date=JULY_MOVED,
+            reason="Room unavailable",
+        ),
+        CHAIR,
         Stage.tabled,
     ),
     Transition.open_vote: (OpenVote(), CHAIR, Stage.tabled),
@@ -745,6 +757,57 @@ def test_late_papers_are_recorded_not_refused() -> None:
     assert "late" not in on_time.audit[-1].summary
 
 
+def _follow(from_date: date = JULY_MEETING, to: date = JULY_MOVED) -> FollowMeeting:
+    return FollowMeeting(
+        meeting_id="meeting-2018-07-04", from_date=from_date, meeting_date=to, reason="Room lost"
+    )
+
+
+def test_a_tabled_request_follows_its_meeting_to_a_new_day() -> None:
+    """Following a move changes the meeting date, clears attendance and audits the reason."""
+    tabled = state_at(Stage.tabled)
+    assert tabled.present_member_ids
+    moved = apply(tabled, _follow(), CHAIR, LATER)
+    entry = moved.audit[-1]
+    assert (moved.stage, moved.meeting_date, moved.present_member_ids) == (
+        Stage.tabled,
+        JULY_MOVED,
+        (),
+    )
+    assert (entry.transition, entry.role, entry.reason) == (
+        "follow_meeting",
+        Role.chair,
+        "Room lost",
+    )
+    assert entry.summary.startswith(
+        "Moved with meeting-2018-07-04 from 4 July 2018 to 18 July 2018; papers now due by "
+        "5pm on 10 July 2018. Attendance taken for the old day was cleared."
+    )
+
+
+def test_following_a_move_checks_the_day_it_moved_from() -> None:
+    """A move from another day is refused; one that already reached the request says so."""
+    tabled = state_at(Stage.tabled)
+    with pytest.raises(errors.RuleViolation) as other:
+        apply(tabled, _follow(from_date=SEPTEMBER), CHAIR, LATER)
+    assert other.value.rule == "follow-meeting-other-date"
+    assert other.value.field == "from_date"
+    moved = apply(tabled, _follow(), CHAIR, LATER)
+    with pytest.raises(errors.RuleViolation) as again:
+        apply(moved, _follow(), CHAIR, LATER + timedelta(hours=1))
+    assert again.value.rule == "follow-meeting-already-there"
+    assert "already tabled for 18 July 2018" in again.value.message
+    with pytest.raises(ValidationError, match="another day"):
+        _follow(to=JULY_MEETING)
+
+
+def test_following_a_move_after_its_papers_deadline_notes_late_papers() -> None:
+    """A move to a day whose papers deadline has passed is recorded with a late-papers note."""
+    late = datetime(2018, 7, 16, 9, tzinfo=UTC)
+    moved = apply(state_at(Stage.tabled), _follow(), CHAIR, late)
+    assert "Papers are late: they were due by 10 July 2018" in moved.audit[-1].summary
+
+
 def test_allowed_transitions() -> None:
     """allowed_transitions lists what the given roles may do now, by role and stage."""
     listing = state_at(Stage.option_listing)
@@ -794,6 +857,9 @@ POOL: list[Command] = [
         )
     ),
     TableRequest(meeting_date=SEPTEMBER, membership=SMF),
+    FollowMeeting(
+        meeting_id="meeting-2018-09-12", from_date=SEPTEMBER, meeting_date=JULY_MOVED, reason="m"
+    ),
     Withdraw(reason="r"),
     RecordAttendance(present_member_ids=PRESENT),
     RecordAttendance(present_member_ids=(*PRESENT, "m04")),

@@ -301,6 +301,12 @@ def test_every_command_round_trips_through_the_union() -> None:
         commands.RemoveOption(option_id="centrally-retained"),
         commands.SetRecommendation(recommendation=Recommendation(text="t", option_ids=("ab",))),
         commands.TableRequest(meeting_date=date(2018, 7, 4), membership=membership()),
+        commands.FollowMeeting(
+            meeting_id="meeting-2018-07-04",
+            from_date=date(2018, 7, 4),
+            meeting_date=date(2018, 7, 18),
+            reason="r",
+        ),
         commands.Withdraw(reason="r"),
         RecordAttendance(present_member_ids=("m1",)),
         commands.OpenVote(),

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Awaitable, Callable
-from datetime import date
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
+from temporalio.testing import WorkflowEnvironment
+
 from activities.notify import NotificationActivities
+from domain.calendar import LONDON, add_months, to_london
 from domain.commands import (
     AddOption,
     Close,
@@ -24,12 +29,15 @@ from domain.commands import (
     SubmitDraft,
     Withdraw,
 )
+from domain.meetings import AddItem, MeetingStart, MoveMeeting
 from domain.models import Period, VoteChoice
+from forumflow.meetings import ForumMeetings
 from forumflow.requests import FundingRequests
 from register import DecisionRegister
 from register.deliveries import DeliveryLog
 from tests.lifecycle.drive import (
     approve,
+    draft_to_options,
     everyone_votes,
     minute_and_confirm,
     minute_for,
@@ -42,9 +50,11 @@ from tests.lifecycle.scenario import (
     CHAIR,
     CLERK,
     MEMBERS,
+    MEMBERSHIP,
     OFFICER,
     middlesbrough_draft,
 )
+from tests.meetings import ten_am
 from tests.servers import start_environment
 from worker.app import WorkerDependencies, build_worker
 
@@ -120,6 +130,94 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
 }
 
 
+@dataclass(frozen=True)
+class Recording:
+    """What a scenario that sets up its own request records with."""
+
+    env: WorkflowEnvironment
+    forum: FundingRequests
+    meetings: ForumMeetings
+
+
+Made = Callable[[Recording, str], Awaitable[Mapping[str, str]]]
+"""Creates the request ``reference`` and drives it; returns further histories to save
+(file name -> workflow id) besides the request's own."""
+
+
+async def _until(probe: Callable[[], Awaitable[bool]]) -> None:
+    for _ in range(300):
+        if await probe():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the scenario did not reach the state it waits for")
+
+
+async def _procurement_warned(rec: Recording, reference: str) -> Mapping[str, str]:
+    """Drafting a procured service no scheduled meeting can decide in time: warned once."""
+    today = (await rec.env.get_current_time()).astimezone(LONDON).date()
+    service_start = add_months(today.replace(day=1), 18)
+    draft = middlesbrough_draft(reference).model_copy(
+        update={
+            "procurement_needed": True,
+            "service_start": service_start,
+            "period": Period(start=service_start, end=service_start + timedelta(days=364)),
+        }
+    )
+    too_late = (add_months(service_start, -12) + timedelta(days=30),)
+    await rec.forum.create(draft, OFFICER, scheduled_meetings=too_late)
+
+    async def warned() -> bool:
+        trail = await rec.forum.audit_trail(reference)
+        return any(notice.kind == "warning" for notice in trail.notices)
+
+    await _until(warned)
+    return {}
+
+
+async def _meeting_moved(rec: Recording, reference: str) -> Mapping[str, str]:
+    """Tabled for a meeting that is then moved two weeks on: the request follows it."""
+    starts_at = ten_am(40, await rec.env.get_current_time())
+    day = to_london(starts_at).date()
+    start = MeetingStart(
+        meeting_id=f"meeting-{day.isoformat()}-{uuid.uuid4().hex[:8]}",
+        starts_at=starts_at,
+        location="Town Hall, Middlesbrough",
+        membership=MEMBERSHIP,
+    )
+    await rec.meetings.schedule(start)
+    await draft_to_options(rec.forum, middlesbrough_draft(reference))
+    await recommend_and_table(rec.forum, reference, meeting=day)
+    await rec.meetings.submit(start.meeting_id, AddItem(request_ref=reference, title="EHP"), CHAIR)
+    moved_to = starts_at + timedelta(weeks=2)
+    await rec.meetings.submit(
+        start.meeting_id, MoveMeeting(new_starts_at=moved_to, reason="Room unavailable"), CHAIR
+    )
+
+    async def noted() -> bool:
+        state = await rec.meetings.state(start.meeting_id)
+        return any(entry.transition == "follow_move" for entry in state.audit)
+
+    await _until(noted)
+    return {"scheduled__moved_with_its_requests": start.meeting_id}
+
+
+# Recorded once requests warned while drafting and followed moved meetings.
+MADE: dict[str, Made] = {
+    "drafting__procurement_warned": _procurement_warned,
+    "tabled__meeting_moved": _meeting_moved,
+}
+
+
+async def _save(env: WorkflowEnvironment, name: str, workflow_id: str) -> None:
+    if (HISTORY_DIR / f"{name}.json").exists():
+        return
+    # A query waits for the pending workflow task, so history is complete.
+    await env.client.get_workflow_handle(workflow_id).query("__stack_trace")
+    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+    (HISTORY_DIR / f"{name}.json").write_text(history.to_json())
+    print(f"recorded {name}: {len(history.events)} events")
+
+
 async def record() -> None:
     """Run each scenario and save its history."""
     env = await start_environment("time-skipping")
@@ -151,6 +249,15 @@ async def record() -> None:
                 ).fetch_history()
                 (HISTORY_DIR / f"{name}.json").write_text(history.to_json())
                 print(f"recorded {name}: {len(history.events)} events")
+            recording = Recording(env, forum, ForumMeetings(env.client, "histories"))
+            for number, (name, made) in enumerate(MADE.items(), len(SCENARIOS) + 1):
+                if (HISTORY_DIR / f"{name}.json").exists():
+                    continue
+                reference = f"HIST-{number:02d}"
+                also = await made(recording, reference)
+                await _save(env, name, reference)
+                for other_name, workflow_id in also.items():
+                    await _save(env, other_name, workflow_id)
         register.close()
 
 

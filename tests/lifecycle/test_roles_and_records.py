@@ -29,6 +29,7 @@ from domain.lifecycle import (
     Defer,
     EditDraft,
     Extend,
+    FollowMeeting,
     OpenVote,
     RecordAttendance,
     RecordMinute,
@@ -82,6 +83,12 @@ SAMPLE_COMMANDS: dict[Transition, Command] = {
         recommendation=Recommendation(text="Agree", option_ids=(CENTRALLY_RETAINED.option_id,))
     ),
     Transition.table: TableRequest(meeting_date=JULY_2018_MEETING, membership=MEMBERSHIP),
+    Transition.follow_meeting: FollowMeeting(
+        meeting_id="meeting-2018-07-04",
+        from_date=JULY_2018_MEETING,
+        meeting_date=date(2018, 7, 18),
+        reason="room unavailable",
+    ),
     Transition.withdraw: Withdraw(reason="no longer needed"),
     Transition.record_attendance: RecordAttendance(present_member_ids=(MEMBERS[0].member_id,)),
     Transition.open_vote: OpenVote(),

@@ -70,11 +70,12 @@ async def meetings(
     env: WorkflowEnvironment, task_queue: str, outbox: NoticeOutbox
 ) -> AsyncIterator[ForumMeetings]:
     """Meetings on a real server, with a worker running for this test only."""
+    moves = MeetingActivities(env.client)
     async with Worker(
         env.client,
         task_queue=task_queue,
         workflows=[MeetingWorkflow],
-        activities=[MeetingActivities(env.client).carry_forward, outbox.deliver],
+        activities=[moves.carry_forward, moves.pass_on_move, outbox.deliver],
     ):
         meetings = TrackedMeetings(env.client, task_queue)
         try:

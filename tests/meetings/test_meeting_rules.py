@@ -29,6 +29,8 @@ from domain.meetings import (
     ConfirmPreviousMinutes,
     DuplicateAgendaItem,
     DuplicateMeetingAction,
+    FollowOutcome,
+    FollowReport,
     MarkItem,
     MeetingAction,
     MeetingCommand,
@@ -54,6 +56,8 @@ from domain.meetings import (
     carried_forward_notices,
     carry_forward_of,
     carry_in,
+    follow_move_of,
+    follow_report_summary,
     items_to_carry,
     next_clock_instant,
     on_clock,
@@ -253,6 +257,60 @@ def test_only_a_scheduled_meeting_moves() -> None:
             CHAIR,
             ON_THE_DAY,
         )
+
+
+def test_a_move_to_another_day_is_passed_on_to_the_pending_items() -> None:
+    """Each pending item's request is asked to follow, with a key fixed by move and request."""
+    state = run(
+        with_items("SMF-A", "SMF-B"),
+        (RemoveItem(request_ref="SMF-B", reason="withdrawn"), CHAIR),
+        (AddItem(request_ref="SMF-C", title="Request SMF-C"), CHAIR),
+        now=EARLY,
+    )
+    command = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(weeks=2), reason="room")
+    moved = apply_meeting(state, command, CHAIR, EARLY)
+    move = follow_move_of(state, moved, command, CHAIR)
+    assert move is not None
+    assert (move.from_day, move.to_day, move.reason, move.actor) == (
+        date(2024, 4, 4),
+        date(2024, 4, 18),
+        "room",
+        CHAIR,
+    )
+    assert move.request_refs == ("SMF-A", "SMF-C")
+    assert move.idempotency_key("SMF-A") == "meeting-2024-04-04/move/1/SMF-A"
+    again = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(weeks=3), reason="room")
+    second = follow_move_of(moved, apply_meeting(moved, again, CHAIR, EARLY), again, CHAIR)
+    assert second is not None
+    assert second.idempotency_key("SMF-A") == "meeting-2024-04-04/move/2/SMF-A"
+
+
+def test_a_move_within_the_day_or_with_nothing_pending_is_not_passed_on() -> None:
+    """Moving the start time on the same day, or an empty agenda, asks no request to follow."""
+    state = with_items("SMF-A")
+    same_day = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(hours=4), reason="later")
+    assert (
+        follow_move_of(state, apply_meeting(state, same_day, CHAIR, EARLY), same_day, CHAIR) is None
+    )
+    empty = scheduled()
+    other_day = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(days=7), reason="room")
+    assert (
+        follow_move_of(empty, apply_meeting(empty, other_day, CHAIR, EARLY), other_day, CHAIR)
+        is None
+    )
+
+
+def test_the_follow_report_names_who_followed_and_why_others_did_not() -> None:
+    """The meeting's audit note lists the requests that moved and the reasons of the rest."""
+    report = FollowReport(
+        outcomes=(
+            FollowOutcome(request_ref="SMF-A", followed=True, detail="Moved."),
+            FollowOutcome(request_ref="SMF-B", followed=False, detail="it is withdrawn"),
+        )
+    )
+    assert follow_report_summary(report) == (
+        "Moved with the meeting: SMF-A. Did not follow: SMF-B (it is withdrawn)."
+    )
 
 
 # --- attendance and quorum -----------------------------------------------------------
