@@ -9,8 +9,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import FollowMeeting, Transition
+from domain.errors import AlreadyAtMeetingDate
 from domain.meetings import CarryForward, FollowMove, FollowOutcome, FollowReport
-from domain.steps import AlreadyAtMeetingDate
 from workflows.messages import TransitionResult, TransitionUpdate
 
 CARRY_IN_SIGNAL = "carry_in"

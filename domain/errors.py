@@ -55,6 +55,18 @@ class TransitionNotAllowedInStage(RuleViolation):
     rule = "transition-not-allowed-in-stage"
 
 
+class AlreadyAtMeetingDate(RuleViolation):
+    """The request is already tabled for the day the meeting moved to: the move reached it."""
+
+    rule = "follow-meeting-already-there"
+
+
+class TabledForAnotherDate(RuleViolation):
+    """The moved meeting is not the one the request is tabled for."""
+
+    rule = "follow-meeting-other-date"
+
+
 # --- drafting ------------------------------------------------------------------------
 
 

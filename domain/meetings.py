@@ -35,9 +35,16 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, NamedTuple, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from domain.calendar import LONDON, format_uk_date, papers_deadline, to_london
+from domain.calendar import (
+    DEFAULT_FIRST_YEAR,
+    DEFAULT_LAST_YEAR,
+    LONDON,
+    format_uk_date,
+    papers_deadline,
+    to_london,
+)
 from domain.deadlines import at_close_of_business
 from domain.errors import (
     InquorateMeeting,
@@ -393,11 +400,27 @@ class RemoveItem(MeetingCommand):
     reason: Text
 
 
+def _within_calendar(moment: datetime) -> datetime:
+    # The papers deadline counts working days back over the bank holiday calendar, which
+    # spans these years; a meeting outside them would fail every workflow task.
+    year = to_london(moment).year
+    if not DEFAULT_FIRST_YEAR < year < DEFAULT_LAST_YEAR:
+        raise ValueError(
+            f"the working-day calendar covers meetings from {DEFAULT_FIRST_YEAR + 1} to "
+            f"{DEFAULT_LAST_YEAR - 1}, not {year}"
+        )
+    return moment
+
+
+CalendarMoment = Annotated[AwareDatetime, AfterValidator(_within_calendar)]
+"""An instant in a year the working-day calendar covers."""
+
+
 class MoveMeeting(MeetingCommand):
     """The chair moves the meeting to another time (its id stays the same)."""
 
     kind: Literal["move_meeting"] = "move_meeting"
-    new_starts_at: AwareDatetime
+    new_starts_at: CalendarMoment
     reason: Text
 
 
@@ -1159,7 +1182,7 @@ class MeetingStart(DomainModel):
     """Schedules a meeting, with what an earlier meeting carried to it."""
 
     meeting_id: MeetingId
-    starts_at: AwareDatetime = Field(description="Europe/London wall time, with its offset")
+    starts_at: CalendarMoment = Field(description="Europe/London wall time, with its offset")
     location: Text
     membership: Membership
     settings: ForumSettings = ForumSettings()

@@ -613,7 +613,7 @@ class NoticeRecord(DomainModel):
     kind: Text
     subject: Text
     recipients: tuple[Text, ...]
-    outcome: Text = Field(description="sent, already_sent or logged_only")
+    outcome: Text = Field(description="sent, already_sent, logged_only, or failed: <why>")
 
 
 class CycleSummary(DomainModel):

@@ -37,6 +37,7 @@ from domain.commands import (
     Withdraw,
 )
 from domain.errors import (
+    AlreadyAtMeetingDate,
     AmendmentAfterVotesCast,
     DuplicateOption,
     EvaluationNotReported,
@@ -44,7 +45,7 @@ from domain.errors import (
     NotAMember,
     NoVotesCast,
     ReferenceCannotChange,
-    RuleViolation,
+    TabledForAnotherDate,
     UnknownOption,
 )
 from domain.models import (
@@ -63,18 +64,6 @@ from domain.models import (
     format_pence,
     quote_ids,
 )
-
-
-class AlreadyAtMeetingDate(RuleViolation):
-    """The request is already tabled for the day the meeting moved to: the move reached it."""
-
-    rule = "follow-meeting-already-there"
-
-
-class TabledForAnotherDate(RuleViolation):
-    """The moved meeting is not the one the request is tabled for."""
-
-    rule = "follow-meeting-other-date"
 
 
 class Step(NamedTuple):

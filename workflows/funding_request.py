@@ -20,7 +20,6 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify import NotificationActivities
     from activities.register import RegisterActivities
     from domain.calendar import LONDON
     from domain.deadlines import procurement_warning, request_deadlines
@@ -41,15 +40,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
-    from workflows.request_alarms import DeadlineWatch, notice_record
+    from workflows.request_alarms import DeadlineWatch
+    from workflows.request_notices import deliver
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
 TERMINAL_STAGES = frozenset({Stage.closed, Stage.rejected, Stage.withdrawn})
 KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)
-)
 DEADLINE_ALARMS_PATCH = "deadline-alarms"
 PROCUREMENT_WARNING_PATCH = "procurement-warning"
 FOLLOW_MEETING_PATCH = "follow-meeting"
@@ -128,14 +125,7 @@ class FundingRequestWorkflow:
     async def _deliver_due_notices(self) -> None:
         now = workflow.now()
         for notice in self._watch.due_notices(self._state, now):
-            receipt = await workflow.execute_activity_method(
-                NotificationActivities.deliver,
-                notice,
-                # Shorter than the delivery log's claim lease, so a retry never overlaps a send.
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=NOTIFY_RETRY,
-            )
-            record = notice_record(notice, receipt.outcome, now)
+            record = await deliver(notice, now)
             self._state = evolve(self._state, notices=(*self._state.notices, record))
 
     async def _write(self, entry: RegisterEntry) -> None:

@@ -379,7 +379,7 @@ SAMPLE_COMMANDS: dict[MeetingTransition, MeetingCommand] = {
     MeetingTransition.add_item: AddItem(request_ref="SMF-NEW", title="New"),
     MeetingTransition.remove_item: RemoveItem(request_ref="SMF-A", reason="withdrawn"),
     MeetingTransition.move_meeting: MoveMeeting(
-        new_starts_at=datetime(2099, 1, 1, 10, 0, tzinfo=LONDON), reason="room"
+        new_starts_at=datetime(2059, 1, 6, 10, 0, tzinfo=LONDON), reason="room"
     ),
     MeetingTransition.record_attendance: RecordMeetingAttendance(present_member_ids=()),
     MeetingTransition.open_meeting: OpenMeeting(),
