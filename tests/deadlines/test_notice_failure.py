@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -12,6 +13,9 @@ from domain.models import ForumSettings, NoticeRecord
 from forumflow.requests import FundingRequests
 from tests.deadlines.test_procurement_warning import AUTHOR, procured, today_in_london
 from tests.smtp import RecordingSmtpServer
+
+# Dates are relative to the server's clock, which other modules move on by years.
+pytestmark = pytest.mark.own_clock
 
 
 async def failed_notices(forum: FundingRequests, reference: str) -> list[NoticeRecord]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.meetings import MeetingActivities
@@ -22,6 +23,9 @@ from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and
 from tests.lifecycle.scenario import middlesbrough_draft
 from tests.meetings import CHAIR, MEMBERSHIP, OFFICER, SETTINGS, ten_am
 from tests.meetings.test_meeting_workflow import eventually
+
+# Dates are relative to the server's clock, which other modules move on by years.
+pytestmark = pytest.mark.own_clock
 
 
 async def schedule(env: WorkflowEnvironment, task_queue: str, starts_at: datetime) -> str:
