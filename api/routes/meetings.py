@@ -15,6 +15,7 @@ from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import ApiError, FieldProblem, invalid, responses
 from api.services import ApiServices
+from api.transitions import add_transition_route, scoped_update_id
 from domain.calendar import to_london
 from domain.meetings import (
     MEETING_COMMAND_TRANSITION,
@@ -257,13 +258,7 @@ def _transition_route(command_type: type[MeetingCommand], transition: MeetingTra
         svc: Annotated[ApiServices, Depends(services)],
         idempotency_key: IdempotencyKey = None,
     ) -> MeetingTransitionResult:
-        # The key becomes the Update id, which Temporal dedupes per workflow: scoped to the
-        # user and transition, one person's key can never replay another's action.
-        update_id = (
-            f"{transition.value}:{user.user_id}:{idempotency_key}"
-            if idempotency_key is not None
-            else None
-        )
+        update_id = scoped_update_id(transition.value, user, idempotency_key)
         try:
             return await svc.meetings.submit(
                 meeting_id, command, user.actor(), idempotency_key=update_id
@@ -273,21 +268,19 @@ def _transition_route(command_type: type[MeetingCommand], transition: MeetingTra
                 await _refuse_if_finished(svc, meeting_id)
             raise
 
-    # Annotations are strings under `from __future__ import annotations`; FastAPI resolves
-    # them in module globals, where this closure's `parse` is not, so give it the object.
-    take.__annotations__["command"] = Annotated[MeetingCommand, Depends(parse)]
-    take.__annotations__["user"] = Annotated[User, Depends(check_role)]
-    roles = " or ".join(sorted(role.value for role in allowed))
-    take.__name__ = f"meeting_{transition.value}"
-    take.__doc__ = f"{(command_type.__doc__ or '').strip()}\n\nWho: {roles}."
-    router.add_api_route(
-        f"/{{meeting_id}}/actions/{transition.value}",
+    add_transition_route(
+        router,
         take,
-        methods=["POST"],
+        path=f"/{{meeting_id}}/actions/{transition.value}",
+        operation="meeting",
+        transition=transition.value,
+        command_type=command_type,
+        command_base=MeetingCommand,
+        allowed=allowed,
+        parse=parse,
+        check_role=check_role,
         response_model=MeetingTransitionResult,
-        responses=responses(401, 403, 404, 409, 422, 503),
-        openapi_extra=body_openapi(command_type),
-        summary=f"{transition.value.replace('_', ' ').capitalize()} ({roles})",
+        statuses=(401, 403, 404, 409, 422, 503),
     )
 
 

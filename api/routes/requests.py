@@ -16,6 +16,7 @@ from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import ApiError, responses
 from api.services import ApiServices
+from api.transitions import add_transition_route, scoped_update_id
 from domain.calendar import LONDON, to_london
 from domain.commands import COMMAND_TRANSITION, Command, Transition
 from domain.lifecycle import PERMISSIONS
@@ -279,13 +280,7 @@ def _transition_route(command_type: type[Command], transition: Transition) -> No
         svc: Annotated[ApiServices, Depends(services)],
         idempotency_key: IdempotencyKey = None,
     ) -> TransitionResult:
-        # The key becomes the Update id, which Temporal dedupes per workflow: scoped to the
-        # user and transition, one member's key can never return another member's vote.
-        update_id = (
-            f"{transition.value}:{user.user_id}:{idempotency_key}"
-            if idempotency_key is not None
-            else None
-        )
+        update_id = scoped_update_id(transition.value, user, idempotency_key)
         try:
             return await svc.requests.submit(
                 reference, command, user.actor(), idempotency_key=update_id
@@ -295,21 +290,19 @@ def _transition_route(command_type: type[Command], transition: Transition) -> No
                 await _refuse_if_finished(svc, reference)
             raise
 
-    # Annotations are strings under `from __future__ import annotations`; FastAPI resolves
-    # them in module globals, where this closure's `parse` is not, so give it the object.
-    take.__annotations__["command"] = Annotated[Command, Depends(parse)]
-    take.__annotations__["user"] = Annotated[User, Depends(check_role)]
-    roles = " or ".join(sorted(role.value for role in allowed))
-    take.__name__ = f"request_{transition.value}"
-    take.__doc__ = f"{(command_type.__doc__ or '').strip()}\n\nWho: {roles}."
-    router.add_api_route(
-        f"/{{reference}}/actions/{transition.value}",
+    add_transition_route(
+        router,
         take,
-        methods=["POST"],
+        path=f"/{{reference}}/actions/{transition.value}",
+        operation="request",
+        transition=transition.value,
+        command_type=command_type,
+        command_base=Command,
+        allowed=allowed,
+        parse=parse,
+        check_role=check_role,
         response_model=TransitionResult,
-        responses=responses(401, 403, 404, 409, 422),
-        openapi_extra=body_openapi(command_type),
-        summary=f"{transition.value.replace('_', ' ').capitalize()} ({roles})",
+        statuses=(401, 403, 404, 409, 422),
     )
 
 
