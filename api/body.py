@@ -16,11 +16,14 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from api.problems import invalid, validation_problems
+from api.problems import ApiError, invalid, validation_problems
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _REF = "#/components/schemas/{model}"
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest body any action takes: each text field is capped far below this, and a
+workflow's history event must stay under Temporal's per-payload limit."""
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
 
 
@@ -28,9 +31,16 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
     """A dependency that parses the body as ``model``; invalid input is a 422 by field."""
 
     async def parse(request: Request) -> ModelT:
-        raw = await request.body()
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise too_large()
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise too_large()
         try:
-            return model.model_validate_json(raw or b"")
+            return model.model_validate_json(bytes(raw) or b"")
         except ValidationError as error:
             issues = error.errors(include_url=False, include_input=False, include_context=False)
             for issue in issues:
@@ -38,6 +48,17 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
             raise invalid(validation_problems(issues)) from None
 
     return parse
+
+
+def too_large() -> ApiError:
+    """413 for a body over MAX_BODY_BYTES, refused before it is parsed."""
+    return ApiError(
+        413,
+        "too_large",
+        f"The body is larger than {MAX_BODY_BYTES // 1024} KiB; no action needs that much",
+        rule="body-too-large",
+        field="body",
+    )
 
 
 def body_openapi(model: type[BaseModel]) -> dict[str, Any]:

@@ -176,7 +176,23 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The user lacks a role this action needs",
         404: "No such request, meeting or user",
         409: "A rule refused the action; the message says which and why",
+        413: "The body is larger than any action takes",
         422: "The body or a parameter is invalid; each problem names its field",
         503: "The workflow service did not answer",
     }
     return {status: {"model": Problem, "description": described[status]} for status in statuses}
+
+
+def json_problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Error statuses of a route whose success is not JSON (HTML, CSV, iCalendar).
+
+    FastAPI files a response ``model`` under the route's own media type; the errors are
+    JSON Problems whatever the route serves, so they are described by reference instead.
+    """
+    return {
+        status: {
+            "description": entry["description"],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status, entry in responses(*statuses).items()
+    }

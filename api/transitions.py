@@ -54,7 +54,7 @@ def add_transition_route(
         endpoint,
         methods=["POST"],
         response_model=response_model,
-        responses=responses(*statuses),
+        responses=responses(*statuses, 413),
         openapi_extra=body_openapi(command_type),
         summary=f"{transition.replace('_', ' ').capitalize()} ({roles})",
     )

@@ -39,10 +39,17 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
-"""A string with at least one non-space character."""
+MAX_TEXT_LENGTH = 20_000
+"""The longest text a person may give one field: a long minute fits many times over, and
+every value travels in a workflow's history, which Temporal caps per event."""
 
-Pence = Annotated[int, Field(ge=0)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH), AfterValidator(_not_blank)]
+"""A string with at least one non-space character, at most MAX_TEXT_LENGTH long."""
+
+MAX_PENCE = 100_000_000_000_000
+"""GBP 1 trillion: far beyond any forum's budget, well inside a 64-bit register column."""
+
+Pence = Annotated[int, Field(ge=0, le=MAX_PENCE)]
 """An amount of money in whole pence."""
 
 Reference = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,40}$")]
@@ -187,7 +194,7 @@ class CostLine(DomainModel):
     """One line of the cost, e.g. 4 posts x GBP 22,401."""
 
     description: Text
-    quantity: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=1_000_000)
     unit_cost_pence: Pence
 
     @property
@@ -238,8 +245,8 @@ class RequestDraft(DomainModel):
 
     reference: Reference
     title: Text
-    purpose: str = ""
-    background: str = ""
+    purpose: str = Field(default="", max_length=MAX_TEXT_LENGTH)
+    background: str = Field(default="", max_length=MAX_TEXT_LENGTH)
     author_id: Text
     cost_lines: tuple[CostLine, ...] = Field(min_length=1)
     period: Period
@@ -318,7 +325,7 @@ class FundingOption(DomainModel):
 
     option_id: Slug
     source: FundingSource
-    source_detail: str | None = None
+    source_detail: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     amount_pence: Pence
     period: Period
     conditions: tuple[Text, ...] = ()

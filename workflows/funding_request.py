@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import procurement_warning, request_deadlines
     from domain.errors import RuleViolation
     from domain.lifecycle import Command, Transition, allowed_transitions, apply
-    from domain.models import Actor, RequestState, Stage
+    from domain.models import Actor, NoticeRecord, RequestState, Stage
     from domain.steps import evolve
     from register import RegisterEntry
     from workflows.messages import (
@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch
-    from workflows.request_notices import deliver
+    from workflows.request_notices import BACKGROUND_NOTICES_PATCH, NoticeRound, deliver
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
@@ -74,6 +74,7 @@ class FundingRequestWorkflow:
         self._watch = DeadlineWatch(
             start.actor, start.deadline_first_seen, start.scheduled_meetings
         )
+        self._notices = NoticeRound(self._record_notice, self._wake)
 
     @workflow.run
     async def run(self, start: StartRequest) -> RequestOutcome:
@@ -81,8 +82,12 @@ class FundingRequestWorkflow:
         # Runs started before deadline alarms existed keep running without them.
         alarms_on = workflow.patched(DEADLINE_ALARMS_PATCH)
         self._watch.warnings_on = alarms_on and workflow.patched(PROCUREMENT_WARNING_PATCH)
+        in_background = alarms_on and workflow.patched(BACKGROUND_NOTICES_PATCH)
         while True:
-            sleep = self._watch.sleep_for(self._state, workflow.now()) if alarms_on else None
+            # While a round is out, its end wakes the loop; an alarm it is sending would
+            # otherwise still look due and spin the loop.
+            timed = alarms_on and not self._notices.busy
+            sleep = self._watch.sleep_for(self._state, workflow.now()) if timed else None
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: bool(self._outbox) or self._finished() or self._state_changed,
@@ -92,7 +97,10 @@ class FundingRequestWorkflow:
             while self._outbox:
                 await self._write(self._outbox[0])
                 self._outbox.popleft()
-            if alarms_on and not self._finished():
+            if in_background and not self._finished() and not self._notices.busy:
+                if due := self._watch.due_notices(self._state, workflow.now()):
+                    self._notices.start(due, workflow.now())
+            elif alarms_on and not in_background and not self._finished():
                 await self._deliver_due_notices()
             if self._finished():
                 # A handler may still be waiting for entries queued meanwhile: drain them first.
@@ -101,6 +109,7 @@ class FundingRequestWorkflow:
                 )
                 if not self._outbox:
                     break
+        await self._notices.finish()
         if self._next_cycle_started:
             workflow.continue_as_new(
                 StartRequest(
@@ -122,11 +131,16 @@ class FundingRequestWorkflow:
     def _finished(self) -> bool:
         return self._state.stage in TERMINAL_STAGES or self._next_cycle_started
 
+    def _record_notice(self, record: NoticeRecord) -> None:
+        self._state = evolve(self._state, notices=(*self._state.notices, record))
+
+    def _wake(self) -> None:
+        self._state_changed = True
+
     async def _deliver_due_notices(self) -> None:
         now = workflow.now()
         for notice in self._watch.due_notices(self._state, now):
-            record = await deliver(notice, now)
-            self._state = evolve(self._state, notices=(*self._state.notices, record))
+            self._record_notice(await deliver(notice, now))
 
     async def _write(self, entry: RegisterEntry) -> None:
         await workflow.execute_activity_method(

@@ -73,6 +73,15 @@ def decode_update(
         update = workflow.payload_converter().from_payload(args[0].payload, update_type)
     except ValidationError as error:
         raise invalid_input(name, error) from None
+    except Exception as error:
+        # An unknown or missing encoding, or bytes that are not JSON, fail in the payload
+        # converter itself (KeyError, RuntimeError...): still invalid input, never a retry.
+        raise ApplicationError(
+            f"{name} could not read its argument: {type(error).__name__}: {error}",
+            {"rule": "invalid-input", "field": None},
+            type="InvalidCommand",
+            non_retryable=True,
+        ) from None
     kind = getattr(getattr(update, "command", None), "kind", None)
     if kind != name:
         raise ApplicationError(

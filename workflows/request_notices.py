@@ -8,6 +8,8 @@ failed the whole workflow. Now it is recorded on the request's notices with outc
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -46,3 +48,43 @@ async def deliver(notice: Notice, now: datetime) -> NoticeRecord:
         )
         return notice_record(notice, f"failed: {reason}", now)
     return notice_record(notice, receipt.outcome, now)
+
+
+BACKGROUND_NOTICES_PATCH = "notices-in-background"
+
+
+class NoticeRound:
+    """Delivers a batch of due notices beside the request's run loop, one batch at a time.
+
+    Before the ``notices-in-background`` patch the run loop awaited each delivery, so a
+    notice whose mail server kept saying "try later" held up the register writes that
+    transitions wait on: confirming minutes hung for as long as the mail was down. Now
+    the loop starts a round and carries on; ``record`` keeps each delivery on the
+    request, and ``done`` wakes the loop to plan the next alarm.
+    """
+
+    def __init__(self, record: Callable[[NoticeRecord], None], done: Callable[[], None]) -> None:
+        self._record = record
+        self._done = done
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a round is still delivering."""
+        return self._task is not None and not self._task.done()
+
+    def start(self, notices: Sequence[Notice], now: datetime) -> None:
+        """Deliver ``notices`` in the background (call only when not busy)."""
+        self._task = asyncio.create_task(self._deliver(tuple(notices), now))
+
+    async def finish(self) -> None:
+        """Wait for the round in flight, so the run does not end with a notice half sent."""
+        if self._task is not None:
+            await self._task
+
+    async def _deliver(self, notices: tuple[Notice, ...], now: datetime) -> None:
+        try:
+            for notice in notices:
+                self._record(await deliver(notice, now))
+        finally:
+            self._done()

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from accounts import User
 from api.auth import current_user, services
-from api.problems import responses
+from api.problems import json_problem_responses
 from api.services import ApiServices
 from domain.calendar import format_uk_date
 from domain.meetings import MeetingStage, MeetingState
@@ -142,7 +142,7 @@ def _meeting_events(meeting: MeetingState) -> list[CalendarEvent]:
             "description": "The iCalendar feed",
             "content": {"text/calendar": {"schema": {"type": "string"}}},
         },
-        **responses(401, 503),
+        **json_problem_responses(401, 503),
     },
     summary="Calendar feed (iCalendar)",
 )

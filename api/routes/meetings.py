@@ -129,7 +129,7 @@ def _require_startable(start: MeetingStart) -> None:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=MeetingState,
-    responses=responses(401, 403, 409, 422, 503),
+    responses=responses(401, 403, 409, 413, 422, 503),
     openapi_extra=body_openapi(MeetingStart),
     summary="Schedule a meeting (chair or clerk)",
 )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from accounts import User
 from api.auth import current_user, services
-from api.problems import ApiError, Problem, responses
+from api.problems import ApiError, json_problem_responses
 from api.routes.requests import Reference
 from api.services import ApiServices
 from domain.calendar import format_uk_date
@@ -33,7 +33,6 @@ from domain.notices import format_london_deadline
 
 router = APIRouter(tags=["pages"])
 
-_PROBLEM_REF = f"#/components/schemas/{Problem.__name__}"
 
 _OUTCOMES = {
     DecisionOutcome.approved: "Approved",
@@ -50,18 +49,6 @@ _STYLE = (
 )
 
 
-def _json_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    # FastAPI files a response `model` under the route's own media type, which here is
-    # text/html; errors are JSON Problems, so they are described by reference instead.
-    return {
-        status: {
-            "description": entry["description"],
-            "content": {"application/json": {"schema": {"$ref": _PROBLEM_REF}}},
-        }
-        for status, entry in responses(*statuses).items()
-    }
-
-
 @router.get(
     "/requests/{reference}/notice",
     response_class=HTMLResponse,
@@ -70,7 +57,7 @@ def _json_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {"text/html": {"schema": {"type": "string"}}},
             "description": "The minute (or, before minuting, the decision notice) as a page",
         },
-        **_json_problems(401, 404, 409, 422),
+        **json_problem_responses(401, 404, 409, 422),
     },
     summary="Minute or decision notice (HTML)",
 )

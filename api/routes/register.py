@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from accounts import User
 from api.auth import current_user, services
-from api.problems import FieldProblem, invalid, responses
+from api.problems import FieldProblem, invalid, json_problem_responses, responses
 from api.services import ApiServices
 from domain.calendar import to_london
 from domain.models import FundingSource
@@ -143,7 +143,7 @@ def list_entries(
             "description": "The register as CSV, with a header row",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
-        **responses(401, 422),
+        **json_problem_responses(401, 422),
     },
     summary="Export the register as CSV",
 )

@@ -94,7 +94,7 @@ def _london_midnight_utc(day: date) -> str:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestState,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
     openapi_extra=body_openapi(CreateRequest),
     summary="Create a request (officer)",
 )

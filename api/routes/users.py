@@ -106,7 +106,7 @@ def list_users(
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=User,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
     openapi_extra=body_openapi(NewUser),
     summary="Add a user (clerk)",
 )
@@ -124,7 +124,7 @@ def add_user(
     "/users/{user_id}/tokens",
     status_code=status.HTTP_201_CREATED,
     response_model=IssuedToken,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 413, 422),
     openapi_extra=_new_token_openapi(),
     summary="Mint a token (clerk, or the user themself)",
 )
