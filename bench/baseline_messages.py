@@ -1,0 +1,26 @@
+"""The minimal workflow's input and result, in a module of their own.
+
+The workflow imports this module passed through the sandbox (as forumflow's
+workflows import their messages), so the models are built once per worker, not
+once per workflow run: the baseline carries no cost a minimal workflow would not.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BaselineInput(BaseModel):
+    """How long the baseline workflow sleeps, in how many timers (0: none)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    timers: int = Field(default=0, ge=0)
+    total_seconds: float = Field(default=0.0, ge=0)
+
+
+class BaselineResult(BaseModel):
+    """What the baseline workflow did."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    updates: int
+    timers_fired: int

@@ -1,0 +1,89 @@
+"""The benchmark command runs at tiny sizes and writes the JSON it promises.
+
+Only that it runs and what it reports are checked here; speed and memory are
+measured by the benchmarks themselves, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.__main__ import BENCHMARK_KEYS, parse_args
+from bench.report import SCHEMA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
+    """``python -m bench --quick`` measures every benchmark and writes well-formed JSON."""
+    output = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--output",
+            str(output),
+            "--work-dir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    data = json.loads(output.read_text())
+
+    assert data["schema"] == SCHEMA
+    assert data["quick"] is True
+    assert data["complete"] is True
+    assert data["machine"]["cores"] >= 1
+    assert data["versions"]["temporalio"].startswith("1.35")
+    assert [b["key"] for b in data["benchmarks"]] == list(BENCHMARK_KEYS)
+    for benchmark in data["benchmarks"]:
+        assert benchmark["baseline"], f"{benchmark['key']} says what its baseline is"
+        assert benchmark["metrics"], f"{benchmark['key']} reports figures"
+        assert set(benchmark["details"]["worker_log_lines"]) == {"forumflow", "baseline"}
+        for metric in benchmark["metrics"]:
+            assert _number(metric["forumflow"])
+            assert _number(metric["baseline"])
+            if metric["baseline"] == 0:
+                # Possible for memory at tiny sizes: the RSS did not move.
+                assert metric["ratio"] is None
+            else:
+                assert metric["ratio"] == pytest.approx(
+                    metric["forumflow"] / metric["baseline"], rel=1e-2, abs=1e-3
+                )
+            assert metric["better"] in ("lower", "higher")
+    for metric in data["benchmarks"][0]["metrics"]:
+        assert metric["goal"] == "ratio <= 1.5"
+        assert isinstance(metric["goal_met"], bool)
+    assert "forumflow" in completed.stdout
+    assert "ratio" in completed.stdout
+
+
+def test_unknown_benchmark_is_refused() -> None:
+    """``--only`` names benchmarks from a fixed list; anything else is an error."""
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "latency,warp-speed"])
+    assert parse_args(["--only", "latency, listing"]).chosen == ("latency", "listing")
+
+
+def test_quick_runs_never_overwrite_the_full_results() -> None:
+    """Without ``--output``, a quick run writes quick.json and a full run latest.json."""
+    assert parse_args(["--quick"]).output.name == "quick.json"
+    assert parse_args([]).output.name == "latest.json"
