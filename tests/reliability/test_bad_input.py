@@ -56,7 +56,12 @@ from tests.reliability.journeys import CHAIR_ID, CLERK_ID, OFFICER_ID, Caller, F
 from workflows.funding_request import FundingRequestWorkflow
 from workflows.messages import TransitionResult
 
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+# Meeting dates come from the server's clock, which other modules move on by decades
+# (past the working-day calendar's 2060), so these tests keep a clock of their own.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+    pytest.mark.own_clock,
+]
 
 T = TypeVar("T")
 
