@@ -127,6 +127,9 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
     # Recorded once deadline alarms existed: overdue deadlines escalate at once.
     "minuted__alarms_escalated": (_minuted, True),
     "evaluation__alarms_reported": (_evaluation, True),
+    # Recorded once notices went out beside the run loop (the notices-in-background patch).
+    "minuted__notices_in_background": (_minuted, True),
+    "closed__notices_in_background": (_closed, True),
 }
 
 
