@@ -100,6 +100,9 @@ TRANSITIONS = tuple(Transition)
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    # The same examples on every run, so CI's verdict is reproducible; vary them locally
+    # by turning derandomize off to look for more.
+    derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -511,11 +514,11 @@ async def check_update(env: WorkflowEnvironment, case: UpdateCase) -> str:
         outcome = cause.type or "ApplicationError"
         assert_unchanged(before, after)
     else:
-        # The server checks the request's form (an empty Update name, say) before it
-        # looks the workflow up, so a malformed Update to no request is also invalid.
-        expected = {RPCStatusCode.INVALID_ARGUMENT}
-        if not case.target.exists:
-            expected.add(RPCStatusCode.NOT_FOUND)
+        # Which code the server gives a malformed Update depends on the server and on
+        # what it checks first (an empty name before the workflow lookup; the Java test
+        # server says "update not found" for some); each is a refusal before any code of
+        # ours runs, which is what this checks.
+        expected = {RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.NOT_FOUND}
         assert failure.status in expected, (failure.status, failure.message)
         assert failure.message.strip()
         outcome = failure.status.name
