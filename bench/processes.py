@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import sys
 from pathlib import Path
 from types import TracebackType
 
 from bench.measure import rss_kib
 from bench.worker import READY
+from forumflow.devserver import terminate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,16 +106,8 @@ class WorkerProcess:
     async def stop(self, grace: float = 60.0) -> None:
         """SIGTERM, then SIGKILL if it has not shut down within ``grace`` seconds."""
         process, self._process = self._process, None
-        if process is None or process.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        if process is not None:
+            await terminate(process, grace)
 
     async def __aenter__(self) -> WorkerProcess:
         await self.start()

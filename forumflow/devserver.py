@@ -38,6 +38,20 @@ _CLI_TYPE_NAMES = {
 }
 
 
+async def terminate(process: asyncio.subprocess.Process, grace: float) -> None:
+    """SIGTERM, then SIGKILL if ``process`` has not exited within ``grace`` seconds."""
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), grace)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
 class DevServerError(RuntimeError):
     """The dev server did not start, or exited while forumflow needed it."""
 
@@ -191,14 +205,8 @@ class DevServer:
     async def stop(self, grace: float = 20.0) -> None:
         """Stop gracefully (SIGTERM), then forcibly if it does not exit in time."""
         process, self._process = self._process, None
-        if process is None or process.returncode is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        if process is not None:
+            await terminate(process, grace)
 
     async def kill(self) -> None:
         """Stop abruptly (SIGKILL), as a crash would."""

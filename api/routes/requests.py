@@ -32,7 +32,6 @@ from forumflow.requests import RequestAlreadyExists
 from workflows import search_attributes
 from workflows.messages import (
     AllowedActions,
-    AllowedActionsQuery,
     AuditTrail,
     RequestDeadlines,
     TransitionResult,
@@ -234,13 +233,7 @@ async def get_allowed_actions(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> AllowedActions:
     """The transitions the signed-in user's roles allow in the request's current stage."""
-    from workflows.funding_request import FundingRequestWorkflow
-
-    query = AllowedActionsQuery(roles=tuple(sorted(user.roles)))
-    result: AllowedActions = await svc.requests.handle(reference).query(
-        FundingRequestWorkflow.allowed_actions, query
-    )
-    return result
+    return await svc.requests.allowed_actions(reference, tuple(sorted(user.roles)))
 
 
 async def _refuse_if_finished(svc: ApiServices, reference: str) -> None:
