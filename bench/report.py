@@ -31,6 +31,12 @@ class Goal:
         return f"{self.on} <= {self.limit:g}"
 
 
+def significant(value: float, digits: int = 6) -> float:
+    """``value`` to ``digits`` significant figures: a fixed number of decimals would turn
+    a small figure (seconds of a short step) into one the ratio no longer agrees with."""
+    return float(f"{value:.{digits}g}")
+
+
 @dataclass(frozen=True)
 class Metric:
     """One figure, measured for forumflow and for the baseline in the same run."""
@@ -52,8 +58,8 @@ class Metric:
         return {
             "name": self.name,
             "unit": self.unit,
-            "forumflow": round(self.forumflow, 4),
-            "baseline": round(self.baseline, 4),
+            "forumflow": significant(self.forumflow),
+            "baseline": significant(self.baseline),
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "better": self.better,
             "goal": None if self.goal is None else self.goal.text(),
