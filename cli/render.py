@@ -203,6 +203,17 @@ def options_table(options: Iterable[Any]) -> Table:
     return grid
 
 
+def _phase_text(phase: Any) -> str:
+    """One phase's de-delegation decision, e.g. "rejected (0 for, 2 against, 0 abstaining)"."""
+    if phase["outcome"] == "not_decided":
+        return "not decided (no member of the phase present)"
+    tally = phase["tally"]
+    return (
+        f"{words(phase['outcome'])} ({tally['for_count']} for, {tally['against_count']} "
+        f"against, {tally['abstentions']} abstaining)"
+    )
+
+
 def decision_fields(decision: Any) -> Table:
     """The forum's decision and its count."""
     tally = decision["tally"]
@@ -220,6 +231,8 @@ def decision_fields(decision: Any) -> Table:
     ]
     if decision.get("chosen_option_ids"):
         rows.append(("agreed", _listed(decision["chosen_option_ids"])))
+    for phase in decision.get("phases") or ():
+        rows.append((f"{words(phase['group'])}", _phase_text(phase)))
     for amendment in decision.get("amendments") or ():
         rows.append(("amendment", _text(amendment)))
     if decision.get("reason"):

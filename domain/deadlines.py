@@ -17,7 +17,10 @@ from pydantic import AwareDatetime, Field
 
 from domain.calendar import (
     LONDON,
+    add_months,
+    annual_dsg_decision_date,
     default_calendar,
+    financial_year_of,
     format_uk_date,
     latest_decision_date,
     next_annual_dsg_decision,
@@ -191,7 +194,17 @@ def request_deadlines(
 def procurement_warning(
     state: RequestState, scheduled_meetings: Sequence[date], today: date
 ) -> str | None:
-    """While drafting: a plain warning when no scheduled meeting can meet the lead-in."""
+    """A plain warning when no scheduled meeting can meet the procurement lead-in, and
+    when the forum's annual DSG decision would come too late for it."""
+    lead_in = _lead_in_warning(state, scheduled_meetings, today)
+    annual = annual_decision_too_late(state, scheduled_meetings)
+    parts = [text for text in (annual, lead_in) if text is not None]
+    return " ".join(parts) if parts else None
+
+
+def _lead_in_warning(
+    state: RequestState, scheduled_meetings: Sequence[date], today: date
+) -> str | None:
     service_start = state.draft.service_start
     if not state.draft.procurement_needed or service_start is None:
         return None
@@ -202,6 +215,80 @@ def procurement_warning(
         state.settings.papers_clear_working_days,
         today=today,
     ).warning
+
+
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def _how_late(decide_by: date, decided: date) -> str:
+    """ "six months", "one month and 3 days", "12 days": how far ``decided`` is past
+    ``decide_by``, in whole calendar months first, as a paper would say it."""
+    months = (decided.year - decide_by.year) * 12 + decided.month - decide_by.month
+    if decided.day < decide_by.day:
+        months -= 1
+    days = (decided - add_months(decide_by, months)).days
+    parts = []
+    if months:
+        word = _NUMBER_WORDS[months] if months < len(_NUMBER_WORDS) else str(months)
+        parts.append(f"{word} month{'s' if months != 1 else ''}")
+    if days or not months:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    return " and ".join(parts)
+
+
+def annual_decision_too_late(
+    state: RequestState, scheduled_meetings: Sequence[date] = ()
+) -> str | None:
+    """When a procurement must be decided before the forum's annual DSG decision for the
+    year the service starts in, say so with the dates; None otherwise.
+
+    Recurrent DSG money is normally agreed at the forum's annual decision (October in
+    the Staffordshire paper, seed 003), and an officer may plan to bring the request
+    then. A service starting 1 April 2020 with a 12-month lead-in must be decided by
+    1 April 2019, so the annual decision on 1 October 2019 would be six months too late.
+    """
+    service_start = state.draft.service_start
+    settings = state.settings
+    if not state.draft.procurement_needed or service_start is None:
+        return None
+    decide_by = latest_decision_date(service_start, settings.procurement_lead_in_months)
+    annual = annual_dsg_decision_date(financial_year_of(service_start), settings.dsg_decision_month)
+    if annual <= decide_by:
+        return None
+    plan = plan_procurement_decision(
+        service_start,
+        scheduled_meetings,
+        settings.procurement_lead_in_months,
+        settings.papers_clear_working_days,
+        today=decide_by,
+    )
+    if plan.last_meeting is not None and plan.papers_deadline is not None:
+        where = (
+            f", at the {format_uk_date(plan.last_meeting)} meeting with papers published by "
+            f"{format_uk_date(plan.papers_deadline)}"
+        )
+    else:
+        where = ", and no scheduled meeting falls on or before that date"
+    return (
+        f"The annual DSG decision on {format_uk_date(annual)} would be "
+        f"{_how_late(decide_by, annual)} too late: a service starting "
+        f"{format_uk_date(service_start)} needs a {settings.procurement_lead_in_months}-month "
+        f"procurement lead-in, so the forum must decide by {format_uk_date(decide_by)}{where}."
+    )
 
 
 class DraftingWarning(DomainModel):
@@ -223,11 +310,28 @@ def drafting_warning(
     service_start = state.draft.service_start
     if state.stage is not Stage.drafting or service_start is None:
         return None
-    text = procurement_warning(state, scheduled_meetings, today)
+    text = _lead_in_warning(state, scheduled_meetings, today)
     if text is None:
         return None
     day = latest_decision_date(service_start, state.settings.procurement_lead_in_months)
     key = f"{_key(state, DeadlineKind.procurement_decision, day)}/warning"
+    return DraftingWarning(key=key, text=text)
+
+
+def annual_decision_warning(
+    state: RequestState, scheduled_meetings: Sequence[date]
+) -> DraftingWarning | None:
+    """While drafting: the warning that the annual DSG decision is too late for the
+    procurement, keyed like the procurement decision's reminders plus
+    ``/annual-dsg-decision``, so it goes once per latest decision date."""
+    service_start = state.draft.service_start
+    if state.stage is not Stage.drafting or service_start is None:
+        return None
+    text = annual_decision_too_late(state, scheduled_meetings)
+    if text is None:
+        return None
+    day = latest_decision_date(service_start, state.settings.procurement_lead_in_months)
+    key = f"{_key(state, DeadlineKind.procurement_decision, day)}/annual-dsg-decision"
     return DraftingWarning(key=key, text=text)
 
 

@@ -49,6 +49,30 @@ class RoleNotPermitted(RuleViolation):
     rule = "role-not-permitted"
 
 
+class NotTheRequestsAuthor(RuleViolation):
+    """An officer acted on a request they neither wrote nor were named a co-author of.
+
+    Any officer may read a request; only its author (the officer who created it) and
+    the officers the author names as co-authors may change it, so a draft and its
+    funding options are always someone's accountable work.
+    """
+
+    rule = "officer-not-author"
+
+
+class AuthorIsTheCreator(RuleViolation):
+    """A draft named an author other than the officer creating the request, or an edit
+    tried to change the author: the author is who created it, never a field to set."""
+
+    rule = "author-is-creator"
+
+
+class CoAuthorsNamedByAuthor(RuleViolation):
+    """A co-author tried to change who the co-authors are; only the author names them."""
+
+    rule = "co-authors-named-by-author"
+
+
 class TransitionNotAllowedInStage(RuleViolation):
     """The transition cannot be taken from the request's current stage."""
 
@@ -308,6 +332,12 @@ class MinuteAmendmentsMismatch(MinutingRefused):
     """The minute does not record the amendments the meeting made."""
 
     rule = "minute-amendments-mismatch"
+
+
+class MinutePhasesMismatch(MinutingRefused):
+    """The minute gives a de-delegation's phase outcomes other than those the vote found."""
+
+    rule = "minute-phases-mismatch"
 
 
 class ActionDueBeforeMeeting(MinutingRefused):

@@ -54,12 +54,14 @@ from domain.commands import (
     Transition,
     Withdraw,
 )
-from domain.errors import RoleNotPermitted, TransitionNotAllowedInStage
+from domain.errors import NotTheRequestsAuthor, RoleNotPermitted, TransitionNotAllowedInStage
 from domain.models import Actor, AuditEntry, RequestState, Role, Stage, require_aware, roles_text
-from domain.steps import evolve, next_cycle_state, run_step
+from domain.steps import CURRENT_RULES, RuleSet, evolve, next_cycle_state, run_step
 
 __all__ = [
+    "AUTHORS_ONLY",
     "COMMAND_TRANSITION",
+    "CURRENT_RULES",
     "FROM_STAGES",
     "PERMISSIONS",
     "AddOption",
@@ -79,6 +81,7 @@ __all__ = [
     "RecordMinute",
     "RemoveOption",
     "ReportEvaluation",
+    "RuleSet",
     "SetRecommendation",
     "SubmitDraft",
     "TableRequest",
@@ -144,6 +147,21 @@ FROM_STAGES: Mapping[Transition, frozenset[Stage]] = MappingProxyType(
 )
 """The stages each transition can be taken from."""
 
+AUTHORS_ONLY: frozenset[Transition] = frozenset(
+    {
+        _T.edit_draft,
+        _T.submit_draft,
+        _T.add_option,
+        _T.remove_option,
+        _T.set_recommendation,
+        _T.withdraw,
+        _T.report_evaluation,
+    }
+)
+"""The officer's transitions that only the request's author and co-authors may take:
+any officer may read a request, but the paper, its options and its evaluation are the
+accountable work of the officers who wrote it."""
+
 # Worded to follow "Cannot ..." and precede the request's reference.
 _DOING: Mapping[Transition, str] = MappingProxyType(
     {
@@ -178,16 +196,27 @@ def transition_of(command: Command) -> Transition:
         raise TypeError(f"{type(command).__name__} is not a request command") from None
 
 
-def apply(state: RequestState, command: Command, actor: Actor, now: datetime) -> RequestState:
+def apply(
+    state: RequestState,
+    command: Command,
+    actor: Actor,
+    now: datetime,
+    rules: RuleSet = CURRENT_RULES,
+) -> RequestState:
     """The request after ``actor`` gives ``command`` at ``now``, or a RuleViolation.
 
-    Checks role first, then stage, then the step's own rules; appends one AuditEntry
-    recording who, in which role, when, the stage change, what changed and why.
-    ``now`` must be timezone-aware (ValueError otherwise: that is a caller's bug).
+    Checks role first, then that an officer's change comes from the request's author or
+    a co-author (NotTheRequestsAuthor), then stage, then the step's own rules; appends
+    one AuditEntry recording who, in which role, when, the stage change, what changed
+    and why. ``rules`` is every current rule except when replaying a run recorded
+    before some of them existed. ``now`` must be timezone-aware (ValueError otherwise:
+    that is a caller's bug).
     """
     require_aware(now)
     transition = transition_of(command)
     role = _role_used(state, transition, actor)
+    if rules.authors_only:
+        check_author_may_act(state, transition, actor)
     allowed_from = FROM_STAGES[transition]
     if state.stage not in allowed_from:
         raise TransitionNotAllowedInStage(
@@ -196,7 +225,7 @@ def apply(state: RequestState, command: Command, actor: Actor, now: datetime) ->
             f"{' or '.join(repr(str(s)) for s in Stage if s in allowed_from)} (stage).",
             field="stage",
         )
-    step = run_step(state, command, actor, now)
+    step = run_step(state, command, actor, now, rules)
     entry = AuditEntry(
         at=now,
         actor_id=actor.user_id,
@@ -225,8 +254,29 @@ def _role_used(state: RequestState, transition: Transition, actor: Actor) -> Rol
     )
 
 
-def allowed_transitions(state: RequestState, roles: Iterable[Role]) -> tuple[Transition, ...]:
+def check_author_may_act(state: RequestState, transition: Transition, actor: Actor) -> None:
+    """Refuse an officer's change to a request they are neither the author nor a co-author of."""
+    if transition not in AUTHORS_ONLY or state.is_author_or_co_author(actor.user_id):
+        return
+    raise NotTheRequestsAuthor(
+        f"Cannot {_DOING[transition]} {state.reference}: only its author ({state.author_id}) "
+        f"and the co-authors they name may change it, and {actor.name} ({actor.user_id}) is "
+        "neither (draft.co_author_ids). Any officer may read it; ask the author to name you "
+        "a co-author.",
+        field="draft.co_author_ids",
+    )
+
+
+def allowed_transitions(
+    state: RequestState, roles: Iterable[Role], user_id: str | None = None
+) -> tuple[Transition, ...]:
     """The transitions ``roles`` may take from the current stage, judged by role and stage
-    only (the step's own rules may still refuse)."""
+    (and, given ``user_id``, by authorship) only: the step's own rules may still refuse."""
     held = frozenset(roles)
-    return tuple(t for t in Transition if state.stage in FROM_STAGES[t] and held & PERMISSIONS[t])
+    return tuple(
+        t
+        for t in Transition
+        if state.stage in FROM_STAGES[t]
+        and held & PERMISSIONS[t]
+        and (user_id is None or t not in AUTHORS_ONLY or state.is_author_or_co_author(user_id))
+    )

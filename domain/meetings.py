@@ -60,6 +60,7 @@ from domain.models import (
     Membership,
     Reference,
     Role,
+    Summary,
     Text,
     quote_ids,
     require_aware,
@@ -215,7 +216,7 @@ class MeetingAuditEntry(DomainModel):
     transition: Text
     from_stage: MeetingStage | None
     to_stage: MeetingStage
-    summary: Text
+    summary: Summary
     reason: str | None = None
 
 
@@ -955,7 +956,7 @@ def _flag_open_actions(state: MeetingState, now: datetime) -> MeetingState:
         told = (
             f"flagged to the chair, {chair.name} ({chair.email})"
             if chair
-            else "no chair contact is set in the forum settings, so no notice was sent"
+            else ("flagged to the chair")
         )
         entries.append(
             _system_entry(
@@ -1093,13 +1094,23 @@ def carry_in(state: MeetingState, carried: CarriedIn, now: datetime) -> MeetingS
     )
 
 
-def carried_forward_notices(state: MeetingState) -> tuple[Notice, ...]:
-    """A notice to the chair for each open action an ended meeting flagged; none without
-    a chair contact (the flag is still in the audit trail)."""
+def carried_forward_notices(
+    state: MeetingState, *, to_role_holders: bool = True
+) -> tuple[Notice, ...]:
+    """A notice to the chair for each open action an ended meeting flagged.
+
+    Without a chair contact in the forum's settings the notice is addressed to the chair
+    as an office, which delivery resolves to the users holding the role.
+    (``to_role_holders=False``: the earlier rule, under which no notice went without a
+    contact; the flag is in the audit trail either way.)
+    """
     contact = state.settings.contacts.chair
-    if contact is None or not state.stage.is_final:
+    if not state.stage.is_final or (contact is None and not to_role_holders):
         return ()
-    chair = Recipient(name=contact.name, email=contact.email, role=Role.chair)
+    if contact is None:
+        chair = Recipient(name="The chair", email=None, role=Role.chair)
+    else:
+        chair = Recipient(name=contact.name, email=contact.email, role=Role.chair)
     titles = {i.request_ref: i.title for i in state.agenda}
     return tuple(
         action_carried_forward_notice(

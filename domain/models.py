@@ -23,6 +23,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -30,7 +31,7 @@ from pydantic import (
 )
 
 from domain.calendar import format_uk_date
-from domain.errors import RoleNotPermitted
+from domain.errors import AuthorIsTheCreator, RoleNotPermitted
 
 
 def _not_blank(value: str) -> str:
@@ -45,6 +46,17 @@ every value travels in a workflow's history, which Temporal caps per event."""
 
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH), AfterValidator(_not_blank)]
 """A string with at least one non-space character, at most MAX_TEXT_LENGTH long."""
+
+
+def _cut_to_fit(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+        return value[: MAX_TEXT_LENGTH - 1] + "…"
+    return value
+
+
+Summary = Annotated[Text, BeforeValidator(_cut_to_fit)]
+"""An audit entry's summary: Text, cut to fit, since it quotes text people typed (a
+title, an amendment) that may be as long as Text allows on its own."""
 
 MAX_PENCE = 100_000_000_000_000
 """GBP 1 trillion: far beyond any forum's budget, well inside a 64-bit register column."""
@@ -247,7 +259,16 @@ class RequestDraft(DomainModel):
     title: Text
     purpose: str = Field(default="", max_length=MAX_TEXT_LENGTH)
     background: str = Field(default="", max_length=MAX_TEXT_LENGTH)
-    author_id: Text
+    author_id: Text | None = Field(
+        default=None,
+        description="the officer who created the request, set by forumflow; a draft may "
+        "leave it out, and may not name anyone else",
+    )
+    co_author_ids: tuple[Text, ...] = Field(
+        default=(),
+        max_length=20,
+        description="officers the author names to work on the request with them",
+    )
     cost_lines: tuple[CostLine, ...] = Field(min_length=1)
     period: Period
     recurrent: bool
@@ -257,6 +278,9 @@ class RequestDraft(DomainModel):
 
     @model_validator(mode="after")
     def _service_start_with_procurement(self) -> Self:
+        _unique(self.co_author_ids, "co_author_ids")
+        if self.author_id is not None and self.author_id in self.co_author_ids:
+            raise ValueError("co_author_ids: the author is already the author, not a co-author")
         if self.procurement_needed and self.service_start is None:
             raise ValueError(
                 "service_start: a request that needs a procurement must give the date the "
@@ -439,8 +463,41 @@ class Tally(DomainModel):
     for_by_option: tuple[OptionVotes, ...] = ()
 
 
+class PhaseOutcome(StrEnum):
+    """What one school phase decided on a de-delegation."""
+
+    approved = "approved"
+    rejected = "rejected"
+    not_decided = "not_decided"
+    """Nobody of the phase was present, so its schools' budgets are not de-delegated."""
+
+
+class PhaseDecision(DomainModel):
+    """One phase's decision on a de-delegation, taken by its maintained members for its
+    own schools (see domain.voting.DEDELEGATION_GROUPS)."""
+
+    group: MemberGroup
+    outcome: PhaseOutcome
+    tally: Tally = Field(description="the phase's own count; all zero when not decided")
+    chosen_option_ids: tuple[Slug, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """e.g. "maintained primary: rejected (0 for, 2 against, 0 abstaining)"."""
+        if self.outcome is PhaseOutcome.not_decided:
+            return f"{self.group.label}: not decided (no member of the phase present)"
+        t = self.tally
+        count = f"{t.for_count} for, {t.against_count} against, {t.abstentions} abstaining"
+        return f"{self.group.label}: {self.outcome.value} ({count})"
+
+
 class Decision(DomainModel):
-    """The forum's decision on the recommendation at one meeting."""
+    """The forum's decision on the recommendation at one meeting.
+
+    A de-delegation is decided phase by phase: ``phases`` holds each phase's outcome
+    and count, ``tally`` their sum, and ``outcome`` is an approval when at least one
+    phase approved (for that phase's schools).
+    """
 
     outcome: DecisionOutcome
     decided_at: AwareDatetime
@@ -449,6 +506,9 @@ class Decision(DomainModel):
     chosen_option_ids: tuple[Slug, ...] = ()
     amendments: tuple[Text, ...] = ()
     reason: str | None = None
+    phases: tuple[PhaseDecision, ...] = Field(
+        default=(), description="de-delegation only: each phase's decision for its schools"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -501,6 +561,11 @@ class Minute(DomainModel):
     actions: tuple[Action, ...] = ()
     text: Text
     recorded_by: Text
+    phases: tuple[PhaseDecision, ...] = Field(
+        default=(),
+        description="a de-delegation's outcome and count for each phase, from the vote: "
+        "forumflow records them when the minute is accepted",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
@@ -559,7 +624,7 @@ class AuditEntry(DomainModel):
     transition: Text
     from_stage: Stage | None
     to_stage: Stage
-    summary: Text
+    summary: Summary
     reason: str | None = None
 
 
@@ -706,6 +771,7 @@ class RequestState(DomainModel):
                 f"{roles_text(actor.roles)}.",
                 field="actor.roles",
             )
+        check_author(draft, actor)
         created = AuditEntry(
             at=now,
             actor_id=actor.user_id,
@@ -718,7 +784,7 @@ class RequestState(DomainModel):
         )
         return cls(
             stage=Stage.drafting,
-            draft=draft,
+            draft=RequestDraft.model_validate({**dict(draft), "author_id": actor.user_id}),
             audit=(created,),
             settings=settings if settings is not None else ForumSettings(),
         )
@@ -727,6 +793,17 @@ class RequestState(DomainModel):
     def reference(self) -> str:
         """The request's reference, e.g. SMF-2018-EHP."""
         return self.draft.reference
+
+    @property
+    def author_id(self) -> str:
+        """The officer who created the request (the first audit entry says so too)."""
+        if self.draft.author_id is not None:
+            return self.draft.author_id
+        return self.audit[0].actor_id if self.audit else ""
+
+    def is_author_or_co_author(self, user_id: str) -> bool:
+        """Whether ``user_id`` wrote the request or was named by its author to work on it."""
+        return user_id == self.author_id or user_id in self.draft.co_author_ids
 
     def option(self, option_id: str) -> FundingOption | None:
         """The listed option with that id, or None."""
@@ -748,6 +825,28 @@ class RequestState(DomainModel):
             return ()
         agreed = set(self.minute.agreed_option_ids)
         return tuple(o for o in self.options if o.option_id in agreed)
+
+
+def check_author(draft: RequestDraft, actor: Actor) -> None:
+    """Refuse a new draft that names someone other than its creator as the author.
+
+    The author of a request is the officer who creates it: it is recorded, never chosen,
+    so nobody can put a request in another officer's name.
+    """
+    if draft.author_id is not None and draft.author_id != actor.user_id:
+        raise AuthorIsTheCreator(
+            f"Cannot start request {draft.reference} with {draft.author_id} as its author: the "
+            f"author is the officer who creates the request, here {actor.name} "
+            f"({actor.user_id}). Leave draft.author_id out, and name colleagues in "
+            "draft.co_author_ids.",
+            field="draft.author_id",
+        )
+    if actor.user_id in draft.co_author_ids:
+        raise AuthorIsTheCreator(
+            f"Cannot start request {draft.reference} with {actor.user_id} as a co-author: they "
+            "create it, so they are its author (draft.co_author_ids).",
+            field="draft.co_author_ids",
+        )
 
 
 def roles_text(roles: frozenset[Role]) -> str:

@@ -27,6 +27,7 @@ from domain.errors import (
     MinuteOptionsDifferFromDecision,
     MinutePeriodMismatch,
     MinutePeriodMissing,
+    MinutePhasesMismatch,
     MinuteWithoutFundingSource,
     NoFundingOptions,
     NoRecommendation,
@@ -300,6 +301,14 @@ def check_minute(state: RequestState, minute: Minute) -> None:
             f"{quote_ids(decision.amendments) or 'none'} but the minute records "
             f"{quote_ids(minute.amendments) or 'none'} (minute.amendments).",
             field="minute.amendments",
+        )
+    if minute.phases and minute.phases != decision.phases:
+        raise MinutePhasesMismatch(
+            f"Cannot minute the approval of {ref}: the minute gives the phases' outcomes as "
+            f"{'; '.join(p.text for p in minute.phases)}, but the vote found "
+            f"{'; '.join(p.text for p in decision.phases) or 'no phase vote'} "
+            "(minute.phases). Leave them out: forumflow records the vote's.",
+            field="minute.phases",
         )
     for action in minute.actions:
         if action.due_meeting <= decision.meeting_date:

@@ -9,6 +9,7 @@ RequestState's stage invariants.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -39,6 +40,8 @@ from domain.commands import (
 from domain.errors import (
     AlreadyAtMeetingDate,
     AmendmentAfterVotesCast,
+    AuthorIsTheCreator,
+    CoAuthorsNamedByAuthor,
     DuplicateOption,
     EvaluationNotReported,
     NewPeriodOverlapsPrevious,
@@ -53,8 +56,12 @@ from domain.models import (
     CycleSummary,
     Decision,
     DecisionOutcome,
+    DecisionType,
     Deferral,
+    Minute,
     Period,
+    PhaseDecision,
+    PhaseOutcome,
     Recommendation,
     RequestDraft,
     RequestState,
@@ -64,6 +71,24 @@ from domain.models import (
     format_pence,
     quote_ids,
 )
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Which rules added since the first release a command is judged by.
+
+    New commands get every rule (the defaults). A workflow run recorded before a rule
+    existed replays without it, so its history means what it meant when written.
+    """
+
+    authors_only: bool = True
+    """Only a request's author and co-authors make the officer's changes."""
+    dedelegation_by_phase: bool = True
+    """De-delegation is decided by the maintained primary and secondary members, each
+    phase for its own schools (domain.voting.DEDELEGATION_GROUPS)."""
+
+
+CURRENT_RULES = RuleSet()
 
 
 class Step(NamedTuple):
@@ -79,11 +104,18 @@ def evolve(state: RequestState, **changes: Any) -> RequestState:
     return RequestState.model_validate({**dict(state), **changes})
 
 
-def run_step(state: RequestState, command: Command, actor: Actor, now: datetime) -> Step:
-    """Dispatch ``command`` to its step."""
+def run_step(
+    state: RequestState,
+    command: Command,
+    actor: Actor,
+    now: datetime,
+    rule_set: RuleSet = CURRENT_RULES,
+) -> Step:
+    """Dispatch ``command`` to its step, judged by ``rule_set``."""
+    by_phase = rule_set.dedelegation_by_phase
     match command:
         case EditDraft():
-            return _edit_draft(state, command)
+            return _edit_draft(state, command, actor)
         case SubmitDraft():
             rules.check_draft_complete(state.draft)
             return Step(
@@ -108,15 +140,15 @@ def run_step(state: RequestState, command: Command, actor: Actor, now: datetime)
         case RecordAttendance():
             return _record_attendance(state, command)
         case OpenVote():
-            return _open_vote(state)
+            return _open_vote(state, by_phase)
         case AmendRecommendation():
             return _amend(state, command)
         case CastVote():
-            return _cast_vote(state, command, actor)
+            return _cast_vote(state, command, actor, by_phase)
         case CloseVote():
             if command.defer_reason is not None:
                 return _defer(state, command.defer_reason, now)
-            return _close_vote(state, command, actor, now)
+            return _close_vote(state, command, actor, now, by_phase)
         case Defer():
             return _defer(state, command.reason, now)
         case RecordMinute():
@@ -145,8 +177,30 @@ def run_step(state: RequestState, command: Command, actor: Actor, now: datetime)
 # --- drafting and option listing -----------------------------------------------------
 
 
-def _edit_draft(state: RequestState, command: EditDraft) -> Step:
-    draft = command.draft
+def _edit_draft(state: RequestState, command: EditDraft, actor: Actor) -> Step:
+    sent = command.draft
+    if sent.author_id is not None and sent.author_id != state.author_id:
+        raise AuthorIsTheCreator(
+            f"Cannot edit {state.reference}: the edit names {sent.author_id} as its author, "
+            f"and the author is the officer who created it, {state.author_id} "
+            "(draft.author_id). Leave draft.author_id out; name colleagues in "
+            "draft.co_author_ids.",
+            field="draft.author_id",
+        )
+    if sent.co_author_ids != state.draft.co_author_ids and actor.user_id != state.author_id:
+        raise CoAuthorsNamedByAuthor(
+            f"Cannot edit {state.reference}: only its author ({state.author_id}) names its "
+            f"co-authors, and {actor.name} ({actor.user_id}) is a co-author "
+            "(draft.co_author_ids).",
+            field="draft.co_author_ids",
+        )
+    if state.author_id in sent.co_author_ids:
+        raise CoAuthorsNamedByAuthor(
+            f"Cannot edit {state.reference}: {state.author_id} is its author, so cannot also "
+            "be a co-author (draft.co_author_ids).",
+            field="draft.co_author_ids",
+        )
+    draft = RequestDraft.model_validate({**dict(sent), "author_id": state.author_id})
     if draft.reference != state.reference:
         raise ReferenceCannotChange(
             f"Cannot edit {state.reference}: the edit changes the reference to "
@@ -295,17 +349,23 @@ def _record_attendance(state: RequestState, command: RecordAttendance) -> Step:
     )
 
 
-def _open_vote(state: RequestState) -> Step:
+def _open_vote(state: RequestState, by_phase: bool) -> Step:
     voting.check_quorum(state)
-    voting.check_voters(state)
+    voting.check_voters(state, by_phase=by_phase)
     decision_type = voting.vote_decision_type(state)
+    membership = voting.membership_of(state)
     voters = voting.eligible_voters(
-        decision_type, voting.membership_of(state), state.present_member_ids
+        decision_type, membership, state.present_member_ids, by_phase=by_phase
     )
-    return Step(
-        evolve(state, stage=Stage.voting),
-        f"Opened the vote: a {decision_type} decision with {len(voters)} eligible voters.",
-    )
+    summary = f"Opened the vote: a {decision_type} decision with {len(voters)} eligible voters"
+    if decision_type is DecisionType.dedelegation and by_phase:
+        counts = [
+            f"{sum(1 for m in membership.members if m.group is group and m.member_id in voters)} "
+            f"{group.label}"
+            for group in voting.DEDELEGATION_GROUPS
+        ]
+        summary += f" ({' and '.join(counts)}), each phase deciding for its own schools"
+    return Step(evolve(state, stage=Stage.voting), summary + ".")
 
 
 def _amend(state: RequestState, command: AmendRecommendation) -> Step:
@@ -324,9 +384,9 @@ def _amend(state: RequestState, command: AmendRecommendation) -> Step:
     )
 
 
-def _cast_vote(state: RequestState, command: CastVote, actor: Actor) -> Step:
+def _cast_vote(state: RequestState, command: CastVote, actor: Actor, by_phase: bool) -> Step:
     vote = Vote(member_id=actor.user_id, choice=command.choice, option_id=command.option_id)
-    voting.check_vote(state, actor, vote)
+    voting.check_vote(state, actor, vote, by_phase=by_phase)
     supporting = f" (option '{vote.option_id}')" if vote.option_id else ""
     return Step(
         evolve(state, votes=(*state.votes, vote)),
@@ -334,7 +394,9 @@ def _cast_vote(state: RequestState, command: CastVote, actor: Actor) -> Step:
     )
 
 
-def _close_vote(state: RequestState, command: CloseVote, actor: Actor, now: datetime) -> Step:
+def _close_vote(
+    state: RequestState, command: CloseVote, actor: Actor, now: datetime, by_phase: bool
+) -> Step:
     recommendation = state.recommendation
     meeting_date = state.meeting_date
     if recommendation is None or meeting_date is None:
@@ -347,20 +409,34 @@ def _close_vote(state: RequestState, command: CloseVote, actor: Actor, now: date
             field="votes",
         )
     decision_type = voting.vote_decision_type(state)
-    eligible = voting.eligible_voters(
-        decision_type, voting.membership_of(state), state.present_member_ids
-    )
-    outcome, counted, chosen = voting.tally(
-        state.votes,
-        eligible,
-        actor.user_id,
-        state.settings.chair_has_casting_vote,
-        command.chair_casting_choice,
-        recommendation=recommendation,
-        amended=bool(state.amendments),
-        chair_casting_option_id=command.chair_casting_option_id,
-    )
-    count = _count_text(counted)
+    membership = voting.membership_of(state)
+    phases: tuple[PhaseDecision, ...] = ()
+    if decision_type is DecisionType.dedelegation and by_phase:
+        outcome, counted, chosen, phases = voting.tally_by_phase(
+            state.votes,
+            membership,
+            state.present_member_ids,
+            recommendation=recommendation,
+            amended=bool(state.amendments),
+            casting_given=command.chair_casting_choice is not None
+            or command.chair_casting_option_id is not None,
+        )
+        count = "; ".join(phase.text for phase in phases)
+    else:
+        eligible = voting.eligible_voters(
+            decision_type, membership, state.present_member_ids, by_phase=by_phase
+        )
+        outcome, counted, chosen = voting.tally(
+            state.votes,
+            eligible,
+            actor.user_id,
+            state.settings.chair_has_casting_vote,
+            command.chair_casting_choice,
+            recommendation=recommendation,
+            amended=bool(state.amendments),
+            chair_casting_option_id=command.chair_casting_option_id,
+        )
+        count = _count_text(counted)
     reason = None if outcome.is_approval else f"The vote was lost: {count}."
     decision = Decision(
         outcome=outcome,
@@ -370,12 +446,17 @@ def _close_vote(state: RequestState, command: CloseVote, actor: Actor, now: date
         chosen_option_ids=chosen,
         amendments=state.amendments,
         reason=reason,
+        phases=phases,
     )
     stage = Stage.decided if outcome.is_approval else Stage.rejected
     agreed = f", agreeing {quote_ids(chosen)}" if chosen else ""
+    words = _OUTCOME_WORDS[outcome]
+    if phases and outcome.is_approval:
+        deciding = [p.group.phase for p in phases if p.outcome is PhaseOutcome.approved]
+        words += f" for maintained {' and '.join(str(d) for d in deciding)} schools"
     return Step(
         evolve(state, stage=stage, decision=decision),
-        f"Closed the vote: {_OUTCOME_WORDS[outcome]} ({count}){agreed}.",
+        f"Closed the vote: {words} ({count}){agreed}.",
         reason,
     )
 
@@ -422,10 +503,15 @@ def _record_minute(state: RequestState, command: RecordMinute, actor: Actor) -> 
     rules.check_recorded_by(actor, minute.recorded_by, "minute.recorded_by", "minute")
     rules.check_minute(state, minute)
     period = minute.period.label if minute.period else ""
+    phases = state.decision.phases if state.decision else ()
+    by_phase = f" By phase: {'; '.join(p.text for p in phases)}." if phases else ""
+    if phases:
+        minute = Minute.model_validate({**dict(minute), "phases": phases})
     return Step(
         evolve(state, stage=Stage.minuted, minute=minute),
         f"Minuted the approval of {quote_ids(minute.agreed_option_ids)}: "
-        f"{format_pence(minute.amount_pence)}, {period}; {len(minute.actions)} action(s).",
+        f"{format_pence(minute.amount_pence)}, {period}; {len(minute.actions)} action(s)."
+        f"{by_phase}",
     )
 
 

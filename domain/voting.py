@@ -32,6 +32,8 @@ from domain.models import (
     MemberGroup,
     Membership,
     OptionVotes,
+    PhaseDecision,
+    PhaseOutcome,
     Recommendation,
     RequestState,
     Tally,
@@ -41,6 +43,7 @@ from domain.models import (
 )
 
 __all__ = [
+    "DEDELEGATION_GROUPS",
     "check_dedelegation_phases",
     "check_quorum",
     "check_vote",
@@ -52,6 +55,7 @@ __all__ = [
     "membership_of",
     "quorum_required",
     "tally",
+    "tally_by_phase",
     "vote_decision_type",
 ]
 
@@ -122,14 +126,45 @@ def vote_decision_type(state: RequestState) -> DecisionType:
     return decision_type_of(state.recommended_options)
 
 
+DEDELEGATION_GROUPS: tuple[MemberGroup, ...] = (
+    MemberGroup.maintained_primary,
+    MemberGroup.maintained_secondary,
+)
+"""The groups that decide a de-delegation, each for its own phase's schools.
+
+De-delegation takes part of maintained mainstream schools' budgets to hold centrally
+for a service, so only the schools members representing maintained primary schools
+and maintained secondary schools decide it, and each phase decides for its own
+schools: the primary members for primary schools, the secondary members for
+secondary schools. Maintained special schools and pupil referral units are funded
+otherwise and do not de-delegate; academies, early years and non-school members do
+not vote on it. A phase with nobody present does not decide, and does not stop the
+other phase deciding.
+
+Sources: the Schools Forums (England) Regulations 2012 (SI 2012/2261), which constitute
+the forum and its schools members by phase; and the School and Early Years Finance
+(England) Regulations made each year under the Education Act 2002 (de-delegation
+"with the agreement of the schools members of the schools forum representing" the
+maintained primary and maintained secondary schools, for each phase), as the
+Department for Education's Schools forums operational and good practice guide
+tabulates: "de-delegation: maintained primary and secondary school members
+(relevant phase)".
+"""
+
+
 def eligible_voters(
-    decision_type: DecisionType, membership: Membership, present_ids: Iterable[str]
+    decision_type: DecisionType,
+    membership: Membership,
+    present_ids: Iterable[str],
+    *,
+    by_phase: bool = True,
 ) -> frozenset[str]:
     """Present members entitled to vote on a decision of this type.
 
     general: every present member. formula (funding formula matters): every present
     member except non-school members; early years members keep their vote.
-    dedelegation: present maintained school members only.
+    dedelegation: present members of DEDELEGATION_GROUPS (``by_phase=False`` gives the
+    rule runs recorded before it kept: every present maintained school member).
     """
     present = _present_members(membership, present_ids)
     voters = set()
@@ -138,8 +173,11 @@ def eligible_voters(
             continue
         if decision_type is DecisionType.formula and member.group is MemberGroup.non_school:
             continue
-        if decision_type is DecisionType.dedelegation and not member.group.is_maintained:
-            continue
+        if decision_type is DecisionType.dedelegation:
+            if by_phase and member.group not in DEDELEGATION_GROUPS:
+                continue
+            if not by_phase and not member.group.is_maintained:
+                continue
         voters.add(member.member_id)
     return frozenset(voters)
 
@@ -175,16 +213,26 @@ def check_dedelegation_phases(
             )
 
 
-def check_voters(state: RequestState) -> None:
-    """Refuse to open a vote nobody present may take part in."""
+def check_voters(state: RequestState, *, by_phase: bool = True) -> None:
+    """Refuse to open a vote nobody present may take part in.
+
+    A de-delegation needs a member of at least one deciding phase present; a phase with
+    nobody present is recorded as not deciding when the vote closes. (``by_phase=False``:
+    the earlier rule, which refused the vote when any maintained phase was absent.)
+    """
     membership = membership_of(state)
     decision_type = vote_decision_type(state)
-    if decision_type is DecisionType.dedelegation:
+    if decision_type is DecisionType.dedelegation and not by_phase:
         check_dedelegation_phases(membership, state.present_member_ids, state.reference)
-    if not eligible_voters(decision_type, membership, state.present_member_ids):
+    if not eligible_voters(decision_type, membership, state.present_member_ids, by_phase=by_phase):
+        who = (
+            "no maintained primary or secondary member is present, and de-delegation is "
+            "decided by those members, each phase for its own schools"
+            if decision_type is DecisionType.dedelegation and by_phase
+            else f"none of the members present may vote on a {decision_type} decision"
+        )
         raise NoEligibleVoters(
-            f"Cannot open the vote on {state.reference}: none of the members present may vote "
-            f"on a {decision_type} decision (present_member_ids).",
+            f"Cannot open the vote on {state.reference}: {who} (present_member_ids).",
             field="present_member_ids",
         )
 
@@ -192,7 +240,7 @@ def check_voters(state: RequestState) -> None:
 # --- votes ---------------------------------------------------------------------------
 
 
-def check_vote(state: RequestState, actor: Actor, vote: Vote) -> None:
+def check_vote(state: RequestState, actor: Actor, vote: Vote, *, by_phase: bool = True) -> None:
     """Refuse a vote that is not the actor's own, or from a non-member, absent or
     ineligible member, a second vote (one vote per member), or an option that does not
     fit the recommendation (a choice needs the option on "for", nothing else does)."""
@@ -218,10 +266,19 @@ def check_vote(state: RequestState, actor: Actor, vote: Vote) -> None:
             field="present_member_ids",
         )
     decision_type = vote_decision_type(state)
-    if vote.member_id not in eligible_voters(decision_type, membership, state.present_member_ids):
+    eligible = eligible_voters(
+        decision_type, membership, state.present_member_ids, by_phase=by_phase
+    )
+    if vote.member_id not in eligible:
+        why = (
+            "de-delegation is decided by the maintained primary and secondary members, each "
+            "phase for its own schools"
+            if decision_type is DecisionType.dedelegation and by_phase
+            else f"they do not vote on a {decision_type} decision"
+        )
         raise NotEligibleToVote(
             f"Cannot record {member.name}'s vote on {ref}: {member.group.label} members do not "
-            f"vote on a {decision_type} decision (vote.member_id).",
+            f"vote on a {decision_type} decision: {why} (vote.member_id).",
             field="vote.member_id",
         )
     if any(v.member_id == vote.member_id for v in state.votes):
@@ -358,6 +415,79 @@ def tally(
         for_by_option=for_by_option,
     )
     return outcome, result, chosen
+
+
+def tally_by_phase(
+    votes: Iterable[Vote],
+    membership: Membership,
+    present_ids: Iterable[str],
+    *,
+    recommendation: Recommendation,
+    amended: bool = False,
+    casting_given: bool = False,
+) -> tuple[DecisionOutcome, Tally, tuple[str, ...], tuple[PhaseDecision, ...]]:
+    """Count a de-delegation phase by phase (DEDELEGATION_GROUPS).
+
+    Each phase's present members decide for its schools with their own count, exactly as
+    :func:`tally` counts (a tie is lost); a phase with nobody present is not decided.
+    The decision approves when at least one phase approved, agreeing the options its
+    approving phases chose; its tally is the phases' sum. The chair's casting vote does
+    not decide a phase: only that phase's members do, so one given is refused.
+    """
+    if casting_given:
+        raise CastingVoteNotAllowed(
+            "Cannot use a casting vote on a de-delegation: each phase's maintained members "
+            "decide it for their own schools, and a tie in a phase is lost "
+            "(chair_casting_choice).",
+            field="chair_casting_choice",
+        )
+    cast = tuple(votes)
+    present = _present_members(membership, present_ids)
+    phases: list[PhaseDecision] = []
+    for group in DEDELEGATION_GROUPS:
+        voters = frozenset(
+            m.member_id for m in membership.members if m.group is group and m.member_id in present
+        )
+        if not voters:
+            empty = Tally(for_count=0, against_count=0, abstentions=0)
+            phases.append(PhaseDecision(group=group, outcome=PhaseOutcome.not_decided, tally=empty))
+            continue
+        outcome, counted, chosen = tally(
+            cast, voters, None, False, None, recommendation=recommendation, amended=amended
+        )
+        phases.append(
+            PhaseDecision(
+                group=group,
+                outcome=PhaseOutcome.approved if outcome.is_approval else PhaseOutcome.rejected,
+                tally=counted,
+                chosen_option_ids=chosen,
+            )
+        )
+    approving = [p for p in phases if p.outcome is PhaseOutcome.approved]
+    agreed = {oid for p in approving for oid in p.chosen_option_ids}
+    chosen_ids = tuple(oid for oid in recommendation.option_ids if oid in agreed)
+    by_option: tuple[OptionVotes, ...] = ()
+    if recommendation.mode == "one_of":
+        by_option = tuple(
+            OptionVotes(
+                option_id=oid,
+                for_count=sum(
+                    o.for_count for p in phases for o in p.tally.for_by_option if o.option_id == oid
+                ),
+            )
+            for oid in recommendation.option_ids
+        )
+    total = Tally(
+        for_count=sum(p.tally.for_count for p in phases),
+        against_count=sum(p.tally.against_count for p in phases),
+        abstentions=sum(p.tally.abstentions for p in phases),
+        for_by_option=by_option,
+    )
+    if not approving:
+        outcome = DecisionOutcome.rejected
+    else:
+        outcome = DecisionOutcome.approved_as_amended if amended else DecisionOutcome.approved
+    return outcome, total, chosen_ids, tuple(phases)
 
 
 def _choose_option(

@@ -38,7 +38,6 @@ from accounts import NewUser, User, UserDirectory
 from api.app import create_app
 from api.services import ApiServices
 from domain.calendar import (
-    annual_dsg_decision_date,
     default_calendar,
     format_uk_date,
     papers_deadline,
@@ -268,6 +267,12 @@ class Forum:
         tally = ", ".join(f"{n} {choice.value}" for choice, n in counts.items())
         self.entry(when, f"{sum(counts.values())} members: cast_vote ({tally})")
 
+    async def warning(self, user_id: str, reference: str) -> str | None:
+        """The engine's warning about the request's deadlines, if it has one."""
+        found = await self.get(user_id, f"/requests/{reference}/deadlines")
+        warning = found.get("warning")
+        return str(warning) if warning else None
+
     async def deadlines(self, user_id: str, reference: str) -> list[str]:
         """The request's deadlines as the engine computed them, one line each."""
         found = await self.get(user_id, f"/requests/{reference}/deadlines")
@@ -350,16 +355,10 @@ async def staffordshire(forum: Forum, officer: str, chair: str, clerk: str, memb
     )
     if plan.last_meeting is None or plan.papers_deadline is None:
         raise DemoError(f"no meeting can take the procurement decision: {plan.warning}")
-    annual = annual_dsg_decision_date(ex.STAFFORDSHIRE_SERVICE_START.year, 10)
-    forum.entry(
-        planned,
-        "the engine's procurement plan",
-        f"A service starting {format_uk_date(ex.STAFFORDSHIRE_SERVICE_START)} needs "
-        f"a decision by {format_uk_date(plan.latest_decision_date)} (12-month lead-in): "
-        f"at the {format_uk_date(plan.last_meeting)} meeting, papers by "
-        f"{format_uk_date(plan.papers_deadline)}. The annual DSG decision "
-        f"({format_uk_date(annual)}) would be too late.",
-    )
+    warning = await forum.warning(officer, ref)
+    if warning is None:
+        raise DemoError("the engine gave no warning about the annual DSG decision")
+    forum.entry(planned, "the engine's warning", warning)
     for line in await forum.deadlines(officer, ref):
         forum.entry(planned, "deadline", line)
     before = f"by {format_uk_date(plan.papers_deadline)}"

@@ -4,7 +4,7 @@ through here, so each gets the same errors."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from domain.errors import RuleViolation
 from domain.lifecycle import COMMAND_TRANSITION, Command
 from domain.models import Actor, ForumSettings, RequestDraft, RequestState, Role
 from workflows.funding_request import FundingRequestWorkflow
@@ -100,7 +101,17 @@ class FundingRequests:
         *,
         scheduled_meetings: tuple[date, ...] = (),
     ) -> WorkflowHandle[FundingRequestWorkflow, Any]:
-        """Start the request's workflow; a reference used before is refused, never reused."""
+        """Start the request's workflow; a reference used before is refused, never reused.
+
+        The domain's checks on who may start it (an officer, as its own author) run here
+        first, so a refused start leaves no workflow behind.
+        """
+        try:
+            RequestState.new(draft, actor, datetime.now(UTC), settings)
+        except RuleViolation as violation:
+            raise TransitionRefused(
+                type(violation).__name__, violation.message, violation.details()
+            ) from None
         start = StartRequest(
             draft=draft,
             actor=actor,
@@ -149,8 +160,11 @@ class FundingRequests:
         """What is due on the request and when."""
         return await self.handle(reference).query(FundingRequestWorkflow.deadlines)
 
-    async def allowed_actions(self, reference: str, roles: tuple[Role, ...]) -> AllowedActions:
-        """What the given roles may do now."""
+    async def allowed_actions(
+        self, reference: str, roles: tuple[Role, ...], user_id: str | None = None
+    ) -> AllowedActions:
+        """What the given roles (and, given, that person) may do now."""
         return await self.handle(reference).query(
-            FundingRequestWorkflow.allowed_actions, AllowedActionsQuery(roles=roles)
+            FundingRequestWorkflow.allowed_actions,
+            AllowedActionsQuery(roles=roles, user_id=user_id),
         )

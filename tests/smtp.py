@@ -149,8 +149,14 @@ class RecordingSmtpServer:
             return len(self._messages)
 
     def keys(self) -> list[str]:
-        """The X-Forumflow-Key header of each accepted message, oldest first."""
-        return [str(m.message[KEY_HEADER]) for m in self.messages if KEY_HEADER in m.message]
+        """The X-Forumflow-Key header of each accepted message, oldest first.
+
+        A key too long for one header line is folded onto the next, and unfolding leaves
+        the fold's leading space (RFC 5322 2.2.3), so it is stripped here.
+        """
+        return [
+            str(m.message[KEY_HEADER]).strip() for m in self.messages if KEY_HEADER in m.message
+        ]
 
     def start(self) -> RecordingSmtpServer:
         """Start listening; returns self."""

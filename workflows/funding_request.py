@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import LONDON
     from domain.deadlines import procurement_warning, request_deadlines
     from domain.errors import RuleViolation
-    from domain.lifecycle import Command, Transition, allowed_transitions, apply
+    from domain.lifecycle import CURRENT_RULES, Command, Transition, allowed_transitions, apply
     from domain.models import Actor, NoticeRecord, RequestState, Stage
     from domain.steps import evolve
     from register import RegisterEntry
@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch
     from workflows.request_notices import BACKGROUND_NOTICES_PATCH, NoticeRound, deliver
+    from workflows.request_rules import handler_rules
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
@@ -50,6 +51,7 @@ KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
 DEADLINE_ALARMS_PATCH = "deadline-alarms"
 PROCUREMENT_WARNING_PATCH = "procurement-warning"
 FOLLOW_MEETING_PATCH = "follow-meeting"
+ANNUAL_DECISION_WARNING_PATCH = "annual-decision-warning"
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
@@ -83,6 +85,9 @@ class FundingRequestWorkflow:
         alarms_on = workflow.patched(DEADLINE_ALARMS_PATCH)
         self._watch.warnings_on = alarms_on and workflow.patched(PROCUREMENT_WARNING_PATCH)
         in_background = alarms_on and workflow.patched(BACKGROUND_NOTICES_PATCH)
+        self._watch.annual_warning_on = in_background and workflow.patched(
+            ANNUAL_DECISION_WARNING_PATCH
+        )
         while True:
             # While a round is out, its end wakes the loop; an alarm it is sending would
             # otherwise still look due and spin the loop.
@@ -156,8 +161,11 @@ class FundingRequestWorkflow:
         update = decode_update(name, args, KNOWN_TRANSITIONS, TransitionUpdate)
         return Transition(name), update.actor, update.command
 
-    def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[Transition, RequestState]:
+    def _apply(
+        self, name: str, args: Sequence[RawValue], *, replayable: bool = False
+    ) -> tuple[Transition, RequestState]:
         transition, actor, command = self._decode(name, args)
+        rules = handler_rules(self._state, transition) if replayable else CURRENT_RULES
         if self._next_cycle_started:
             raise ApplicationError(
                 "This funding period has been extended; send the request to the new period.",
@@ -166,7 +174,7 @@ class FundingRequestWorkflow:
                 non_retryable=True,
             )
         try:
-            return transition, apply(self._state, command, actor, workflow.now())
+            return transition, apply(self._state, command, actor, workflow.now(), rules)
         except RuleViolation as violation:
             raise refusal(violation) from None
 
@@ -177,7 +185,7 @@ class FundingRequestWorkflow:
         The state changes before the first await, so transitions arriving
         meanwhile see it; the main loop writes the entries in order.
         """
-        transition, after = self._apply(name, args)
+        transition, after = self._apply(name, args, replayable=True)
         if transition is Transition.follow_meeting and not workflow.patched(FOLLOW_MEETING_PATCH):
             raise ApplicationError("This request cannot follow meeting moves.", non_retryable=True)
         before, self._state = self._state, after
@@ -239,7 +247,7 @@ class FundingRequestWorkflow:
         """The transitions the given roles may take now."""
         return AllowedActions(
             stage=self._state.stage,
-            transitions=allowed_transitions(self._state, frozenset(query.roles)),
+            transitions=allowed_transitions(self._state, frozenset(query.roles), query.user_id),
         )
 
     def _publish_search_attributes(self) -> None:

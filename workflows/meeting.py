@@ -61,6 +61,7 @@ NOTIFY_RETRY = RetryPolicy(
 )
 CARRY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 _UNSET = object()
+NOTICES_TO_ROLE_HOLDERS_PATCH = "meeting-notices-to-role-holders"
 
 
 @workflow.defn
@@ -125,7 +126,9 @@ class MeetingWorkflow:
 
     async def _send_notices(self) -> tuple[str, ...]:
         sent = []
-        for notice in carried_forward_notices(self._state):
+        # Before this patch, a forum without a chair contact sent the chair nothing.
+        to_role_holders = workflow.patched(NOTICES_TO_ROLE_HOLDERS_PATCH)
+        for notice in carried_forward_notices(self._state, to_role_holders=to_role_holders):
             try:
                 await workflow.execute_activity(
                     "notify_deliver",

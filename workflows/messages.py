@@ -78,9 +78,12 @@ class RequestDeadlines(_Message):
 
 
 class AllowedActionsQuery(_Message):
-    """Asks which transitions the given roles may take now."""
+    """Asks which transitions the given roles (and, given, that person) may take now."""
 
     roles: tuple[Role, ...]
+    user_id: str | None = Field(
+        default=None, description="who is asking: an officer's changes need authorship"
+    )
 
 
 class AllowedActions(_Message):

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.lifecycle import Transition
-from domain.models import FundingOption, RequestState
-from register import AgreedFunding, EntryKind, RegisterEntry
+from domain.models import FundingOption, PhaseDecision, RequestState
+from domain.rules import options_span
+from register import AgreedFunding, EntryKind, PhaseTally, RegisterEntry
 
 
 def _agreed(state: RequestState, option_ids: tuple[str, ...]) -> tuple[AgreedFunding, ...]:
@@ -21,6 +22,19 @@ def _agreed(state: RequestState, option_ids: tuple[str, ...]) -> tuple[AgreedFun
             amount_pence=by_id[option_id].amount_pence,
         )
         for option_id in option_ids
+    )
+
+
+def _phases(phases: tuple[PhaseDecision, ...]) -> tuple[PhaseTally, ...]:
+    return tuple(
+        PhaseTally(
+            phase=phase.group.value,
+            outcome=phase.outcome.value,
+            for_count=phase.tally.for_count,
+            against_count=phase.tally.against_count,
+            abstentions=phase.tally.abstentions,
+        )
+        for phase in phases
     )
 
 
@@ -63,6 +77,8 @@ def entries_for_transition(
                     before,
                     outcome="deferred",
                     meeting_date=deferral.meeting_date,
+                    period_start=before.draft.period.start,
+                    period_end=before.draft.period.end,
                     summary=deferral.reason,
                 )
             ]
@@ -71,6 +87,10 @@ def entries_for_transition(
             return []
         agreed = _agreed(after, decision.chosen_option_ids)
         approved = decision.outcome.value in ("approved", "approved_as_amended")
+        # The period agreed (the chosen options' span), else the period asked for.
+        chosen = set(decision.chosen_option_ids)
+        span = options_span(o for o in after.options if o.option_id in chosen)
+        period = (span if approved else None) or after.draft.period
         return [
             entry(
                 EntryKind.DECISION,
@@ -79,7 +99,10 @@ def entries_for_transition(
                 meeting_date=decision.meeting_date,
                 agreed_options=agreed if approved else (),
                 amount_pence=sum(item.amount_pence for item in agreed) if approved else None,
+                period_start=period.start,
+                period_end=period.end,
                 amendments=decision.amendments,
+                phases=_phases(decision.phases),
                 recurrent=after.draft.recurrent,
                 summary=decision.reason or "",
             )
@@ -97,6 +120,7 @@ def entries_for_transition(
                 period_start=minute.period.start if minute.period else None,
                 period_end=minute.period.end if minute.period else None,
                 amendments=minute.amendments,
+                phases=_phases(minute.phases),
                 recurrent=after.draft.recurrent,
                 summary=minute.text,
             )

@@ -13,7 +13,12 @@ from datetime import date, datetime, timedelta
 
 from domain.alarms import Alarm, alarms_for, due_alarms, next_alarm_at
 from domain.calendar import LONDON
-from domain.deadlines import drafting_warning, drafting_warning_starts, request_deadlines
+from domain.deadlines import (
+    annual_decision_warning,
+    drafting_warning,
+    drafting_warning_starts,
+    request_deadlines,
+)
 from domain.models import Actor, NoticeRecord, RequestState, Role
 from domain.notices import (
     Notice,
@@ -62,7 +67,8 @@ class DeadlineWatch:
     The alarms are planned afresh from the state each time, so when a request follows
     its meeting to another day the old papers deadline's alarms go and the new one's
     come (reminders already due before the move are not sent late). ``warnings_on``
-    is set by the workflow for runs that send the drafting warning.
+    and ``annual_warning_on`` are set by the workflow for runs that send the drafting
+    warnings (the lead-in cannot be met; the annual DSG decision is too late).
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class DeadlineWatch:
         self.first_seen: dict[str, datetime] = dict(first_seen)
         self._meetings = tuple(scheduled_meetings)
         self.warnings_on = False
+        self.annual_warning_on = False
 
     def _alarms(self, state: RequestState) -> list[Alarm]:
         deadlines = request_deadlines(state, self._meetings)
@@ -85,28 +92,33 @@ class DeadlineWatch:
         for deadline in request_deadlines(state, self._meetings):
             self.first_seen.setdefault(deadline.key, now)
 
-    def _warning(self, state: RequestState, now: datetime) -> Notice | None:
-        """The drafting warning, if it holds now and was not delivered yet."""
-        if not self.warnings_on:
-            return None
-        warning = drafting_warning(state, self._meetings, now.astimezone(LONDON).date())
-        if warning is None or warning.key in {notice.key for notice in state.notices}:
-            return None
+    def _warnings(self, state: RequestState, now: datetime) -> list[Notice]:
+        """The drafting warnings that hold now and were not delivered yet."""
+        found = []
+        if self.warnings_on:
+            found.append(drafting_warning(state, self._meetings, now.astimezone(LONDON).date()))
+        if self.annual_warning_on:
+            found.append(annual_decision_warning(state, self._meetings))
+        delivered = {notice.key for notice in state.notices}
         people = recipients_by_role(state, self._author)
-        return warning_notice(
-            state.reference,
-            state.draft.title,
-            warning.text,
-            (people[Role.officer], people[Role.clerk]),
-            key=warning.key,
-        )
+        return [
+            warning_notice(
+                state.reference,
+                state.draft.title,
+                warning.text,
+                (people[Role.officer], people[Role.clerk]),
+                key=warning.key,
+            )
+            for warning in found
+            if warning is not None and warning.key not in delivered
+        ]
 
     def sleep_for(self, state: RequestState, now: datetime) -> timedelta | None:
         """How long until the next undelivered alarm or warning (None: nothing pending)."""
         self.observe(state, now)
         delivered = {notice.key for notice in state.notices}
         upcoming = next_alarm_at(self._alarms(state), delivered)
-        if self._warning(state, now) is not None:
+        if self._warnings(state, now):
             upcoming = now
         elif self.warnings_on:
             # A warning may start to hold when a meeting's papers deadline passes.
@@ -125,8 +137,7 @@ class DeadlineWatch:
         self.observe(state, now)
         delivered = {notice.key for notice in state.notices}
         people = recipients_by_role(state, self._author)
-        warning = self._warning(state, now)
-        notices: list[Notice] = [warning] if warning is not None else []
+        notices: list[Notice] = self._warnings(state, now)
         for alarm in due_alarms(self._alarms(state), delivered, now):
             responsible = people[alarm.deadline.responsible_role]
             if alarm.kind == "reminder" and alarm.days_before is not None:

@@ -4,6 +4,11 @@ A notice that can never be delivered (every recipient refused, bad credentials) 
 not end the request: before the ``notice-failure-recorded`` patch such a failure
 failed the whole workflow. Now it is recorded on the request's notices with outcome
 ``failed`` and the reason, so the audit trail shows it and it is not tried again.
+
+A notice to an office ("The chair") goes to the people the user directory says hold
+it; the activity's receipt names them. Before the ``notice-recipients-resolved``
+patch the request's record kept the notice's own recipients; now it keeps the ones
+the receipt names, so the audit trail says who was told.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.request_alarms import notice_record
 
 NOTICE_FAILURE_PATCH = "notice-failure-recorded"
+RECIPIENTS_PATCH = "notice-recipients-resolved"
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)
 )
@@ -47,6 +53,8 @@ async def deliver(notice: Notice, now: datetime) -> NoticeRecord:
             "notice could not be delivered", extra={"key": notice.idempotency_key}
         )
         return notice_record(notice, f"failed: {reason}", now)
+    if workflow.patched(RECIPIENTS_PATCH) and receipt.recipients:
+        notice = notice.model_copy(update={"recipients": receipt.recipients})
     return notice_record(notice, receipt.outcome, now)
 
 

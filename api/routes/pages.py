@@ -19,6 +19,7 @@ from api.auth import current_user, services
 from api.problems import ApiError, json_problem_responses
 from api.routes.requests import Reference
 from api.services import ApiServices
+from api.utc import UtcRoute
 from domain.calendar import format_uk_date
 from domain.commands import Transition
 from domain.models import (
@@ -26,12 +27,14 @@ from domain.models import (
     Decision,
     DecisionOutcome,
     FundingOption,
+    PhaseDecision,
+    PhaseOutcome,
     RequestState,
     format_pence,
 )
 from domain.notices import format_london_deadline
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], route_class=UtcRoute)
 
 
 _OUTCOMES = {
@@ -96,6 +99,7 @@ def render_notice(state: RequestState, decision: Decision) -> str:
         ("Period", _period(state, agreed)),
         ("Votes", _votes(decision)),
     ]
+    rows.extend((f"De-delegation, {p.group.label}", _phase(p)) for p in decision.phases)
     if decision.reason:
         rows.append(("Reason", decision.reason))
     amendments = minute.amendments if minute is not None else decision.amendments
@@ -159,6 +163,16 @@ def _votes(decision: Decision) -> str:
     if tally.casting_vote_used:
         text += f"; decided by the chair's casting vote ({tally.casting_vote_by})"
     return text
+
+
+def _phase(phase: PhaseDecision) -> str:
+    if phase.outcome is PhaseOutcome.not_decided:
+        return "Not decided: no member of the phase was present"
+    tally = phase.tally
+    return (
+        f"{phase.outcome.value.capitalize()} for its schools. For: {tally.for_count}, "
+        f"Against: {tally.against_count}, Abstained: {tally.abstentions}"
+    )
 
 
 def _definitions(rows: list[tuple[str, str]]) -> str:

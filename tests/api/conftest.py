@@ -44,6 +44,12 @@ STAFF: tuple[NewUser, ...] = (
         roles=frozenset({Role.officer}),
     ),
     NewUser(
+        user_id="gail.earl",
+        name="Gail Earl",
+        email="gail.earl@council.example.org",
+        roles=frozenset({Role.officer}),
+    ),
+    NewUser(
         user_id="chair",
         name="Forum Chair",
         email="chair@forum.example.org",

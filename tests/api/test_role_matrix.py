@@ -39,8 +39,8 @@ from domain.commands import (
     Transition,
     Withdraw,
 )
-from domain.lifecycle import FROM_STAGES, PERMISSIONS
-from domain.models import Period, Recommendation, RequestDraft, Role, Stage, VoteChoice
+from domain.lifecycle import AUTHORS_ONLY, FROM_STAGES, PERMISSIONS
+from domain.models import Actor, Period, Recommendation, RequestDraft, Role, Stage, VoteChoice
 from forumflow.requests import TransitionRefused
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
@@ -299,3 +299,78 @@ async def test_allowed_actions_match_the_matrix(api: Api) -> None:
             t.value for t in Transition if role in PERMISSIONS[t] and Stage.tabled in FROM_STAGES[t]
         }
         assert set(response.json()["transitions"]) == expected, role
+
+
+ANOTHER_OFFICER = "gail.earl"
+"""An officer in the directory who did not write the requests these tests create."""
+
+
+@pytest.mark.parametrize("transition", sorted(AUTHORS_ONLY))
+async def test_another_officer_cannot_change_a_request(api: Api, transition: Transition) -> None:
+    """An officer who is neither the author nor a co-author gets 409 officer-not-author
+    from each officer action, naming the author, and nothing changes; the same person
+    bypassing the API is refused by the workflow too."""
+    setup = _setup(transition)
+    forum = api.services.requests
+    reference = await setup.prepare(forum)
+    before = await snapshot(api, reference)
+    response = await post_action(
+        api, ANOTHER_OFFICER, reference, transition, _body(setup.command(reference))
+    )
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["rule"] == "officer-not-author"
+    assert USER_FOR_ROLE[Role.officer] in problem["message"]
+    assert "Gail Earl" in problem["message"]
+    stranger = Actor(user_id=ANOTHER_OFFICER, name="Gail Earl", roles=frozenset({Role.officer}))
+    with pytest.raises(TransitionRefused) as refused:
+        await forum.submit(reference, setup.command(reference), stranger)
+    assert refused.value.rule == "officer-not-author"
+    assert await snapshot(api, reference) == before
+    allowed = await api.http.get(
+        f"/requests/{reference}/allowed-actions", headers=api.auth(ANOTHER_OFFICER)
+    )
+    assert transition.value not in allowed.json()["transitions"]
+
+
+async def test_the_author_names_a_co_author_who_may_then_change_it(api: Api) -> None:
+    """The author adds a co-author by editing the draft; the co-author may then edit and
+    submit it, may not change who the co-authors are, and the author stays the author."""
+    reference = await drafting(api.services.requests)
+    draft = (await api.services.requests.state(reference)).draft.model_dump(mode="json")
+    named = {"draft": {**draft, "author_id": None, "co_author_ids": [ANOTHER_OFFICER]}}
+    response = await post_action(api, "sean.hogg", reference, "edit_draft", named)
+    assert response.status_code == 200, response.text
+    retitled = {"draft": {**named["draft"], "title": "Early Help Practitioners (4)"}}
+    edited = await post_action(api, ANOTHER_OFFICER, reference, "edit_draft", retitled)
+    assert edited.status_code == 200, edited.text
+    dropped = {"draft": {**named["draft"], "co_author_ids": []}}
+    refused = await post_action(api, ANOTHER_OFFICER, reference, "edit_draft", dropped)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["rule"] == "co-authors-named-by-author"
+    submitted = await post_action(api, ANOTHER_OFFICER, reference, "submit_draft", {})
+    assert submitted.status_code == 200, submitted.text
+    state = await api.services.requests.state(reference)
+    assert state.draft.author_id == "sean.hogg"
+    assert state.draft.co_author_ids == (ANOTHER_OFFICER,)
+    assert state.draft.title == "Early Help Practitioners (4)"
+
+
+async def test_a_draft_cannot_name_another_author(api: Api) -> None:
+    """Creating a request whose draft names someone else as author is refused (409
+    author-is-creator) and starts no workflow; leaving the author out makes the creator it."""
+    draft = middlesbrough_draft("SMF-AUTHOR-1").model_dump(mode="json")
+    response = await api.http.post(
+        "/requests",
+        json={"draft": {**draft, "author_id": ANOTHER_OFFICER}},
+        headers=api.auth("sean.hogg"),
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["rule"] == "author-is-creator"
+    missing = await api.http.get("/requests/SMF-AUTHOR-1", headers=api.auth("sean.hogg"))
+    assert missing.status_code == 404, missing.text
+    created = await api.http.post(
+        "/requests", json={"draft": {**draft, "author_id": None}}, headers=api.auth("sean.hogg")
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["draft"]["author_id"] == "sean.hogg"

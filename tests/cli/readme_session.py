@@ -93,6 +93,7 @@ def _steps() -> list[tuple[str, Sequence[str]]]:
         ),
         ("clerk", ("attendance", REFERENCE, "--present", present)),
         ("chair", ("vote", "open", REFERENCE)),
+        ("clerk", ("amend", REFERENCE, "--text", "full time and not term time only")),
     ]
     steps += [(m.member_id, ("vote", "cast", REFERENCE, "for")) for m in PRESENT]
     steps += [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -43,9 +43,11 @@ async def test_deadlines_query_lists_the_lead_in_and_warns_when_no_meeting_can_m
 async def test_no_warning_when_a_meeting_falls_before_the_lead_in_date(
     env: WorkflowEnvironment, forum: FundingRequests
 ) -> None:
-    """With a meeting a month before the latest decision date, there is nothing to warn about."""
+    """With a meeting a month before the latest decision date, and a service starting in
+    January (so the October DSG decision before it is in time), there is nothing to warn
+    about."""
     today = (await env.get_current_time()).astimezone(LONDON).date()
-    service_start = add_months(today.replace(day=1), 18)
+    service_start = date(add_months(today.replace(day=1), 18).year + 1, 1, 1)
     meeting = add_months(service_start, -13)
     draft = middlesbrough_draft(new_reference()).model_copy(
         update={

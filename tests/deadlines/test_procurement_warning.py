@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.calendar import LONDON, add_months, papers_deadline
+from domain.calendar import LONDON, add_months, format_uk_date, papers_deadline
 from domain.commands import EditDraft
 from domain.models import (
     Contact,
@@ -41,9 +41,13 @@ AUTHOR = OFFICER.model_copy(update={"email": "sean.hogg@council.example.org"})
 pytestmark = pytest.mark.own_clock
 
 
-def procured(today: date, months_ahead: int = 18) -> RequestDraft:
-    """A draft whose procured service starts ``months_ahead`` months from ``today``."""
-    service_start = add_months(today.replace(day=1), months_ahead)
+def procured(today: date, months_ahead: int = 18, month: int = 1) -> RequestDraft:
+    """A draft whose procured service starts on the 1st of the first ``month`` at least
+    ``months_ahead`` months from ``today``. January by default: its year's October DSG
+    decision comes before the latest decision date, so only the lead-in can warn."""
+    earliest = add_months(today.replace(day=1), months_ahead)
+    year = earliest.year if earliest.month <= month else earliest.year + 1
+    service_start = date(year, month, 1)
     return middlesbrough_draft(new_reference()).model_copy(
         update={
             "procurement_needed": True,
@@ -187,3 +191,32 @@ async def test_the_warning_comes_when_the_last_usable_papers_deadline_passes(
         for m in smtp_server.messages
         if "/warning" in m.message["X-Forumflow-Key"]
     ] == [notice.key]
+
+
+async def test_the_annual_dsg_decision_warning_reaches_the_officer_and_the_clerk_once(
+    env: WorkflowEnvironment, forum: FundingRequests, smtp_server: RecordingSmtpServer
+) -> None:
+    """A service starting in April with a 12-month lead-in (seed 003's shape) is warned that
+    the October DSG decision would be six months too late, with the dates, once."""
+    draft = procured(await today_in_london(env), month=4)
+    assert draft.service_start is not None
+    decide_by = add_months(draft.service_start, -12)
+    in_time = decide_by - timedelta(days=40)
+    await forum.create(draft, AUTHOR, SETTINGS, scheduled_meetings=(in_time,))
+    (key,) = await wait_for_warning(forum, draft.reference)
+    assert key.endswith("/annual-dsg-decision")
+    retitled = draft.model_copy(update={"title": "Early Help Practitioners (procured)"})
+    await forum.submit(draft.reference, EditDraft(draft=retitled), AUTHOR)
+    await wait_until_idle(env, [draft.reference])
+    assert warnings_in(await forum.audit_trail(draft.reference)) == [key]
+    (message,) = [m.message for m in smtp_server.messages]
+    assert AUTHOR.email in message["To"]
+    assert CLERK.email in message["To"]
+    body = " ".join(message.get_content().split())
+    october = format_uk_date(date(decide_by.year, 10, 1))
+    assert f"The annual DSG decision on {october} would be six months too late" in body
+    assert f"must decide by {format_uk_date(decide_by)}" in body
+    assert f"at the {format_uk_date(in_time)} meeting" in body
+    deadlines = await forum.deadlines(draft.reference)
+    assert deadlines.warning is not None
+    assert "six months too late" in deadlines.warning

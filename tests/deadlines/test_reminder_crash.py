@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
-from domain.deadlines import drafting_warning, request_deadlines
+from domain.deadlines import annual_decision_warning, drafting_warning, request_deadlines
 from domain.models import Contact, ForumContacts, ForumSettings, Period, RequestState
 from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import new_reference
@@ -51,6 +51,7 @@ class WorkerProcess:
             "FORUMFLOW_TASK_QUEUE": task_queue,
             "FORUMFLOW_DATA_DIR": str(tmp),
             "FORUMFLOW_REGISTER_URL": f"sqlite:///{tmp / 'register.sqlite3'}",
+            "FORUMFLOW_SMTP_HOST": "127.0.0.1",
             "FORUMFLOW_SMTP_PORT": str(smtp_port),
             "FORUMFLOW_LOG_FORMAT": "json",
             # Just over the notify activity's timeout, so a send cut off by the kill is
@@ -160,7 +161,10 @@ async def test_each_reminder_arrives_once_across_worker_kills(
     )
     # No meeting is scheduled, so each request is warned while drafting, once.
     today = started.astimezone(LONDON).date()
+    # Each service starts in April or May, so each is also warned that the October DSG
+    # decision comes too late.
     warnings = [drafting_warning(state, (), today) for state in states]
+    warnings += [annual_decision_warning(state, ()) for state in states]
     expected = sorted([*expected, *(w.key for w in warnings if w is not None)])
     delivered: list[str] = []
     for _ in range(100):  # the worker catches up on alarms that fell due while it was dead
@@ -171,4 +175,4 @@ async def test_each_reminder_arrives_once_across_worker_kills(
         await asyncio.sleep(0.2)
     assert delivered == expected
     assert sorted(smtp_server.keys()) == expected, "each reminder mailed exactly once"
-    assert len(expected) == REQUESTS * 5
+    assert len(expected) == REQUESTS * 6

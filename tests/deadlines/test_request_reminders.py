@@ -45,7 +45,8 @@ async def test_procurement_lead_in_is_reminded_then_escalated(
     env: WorkflowEnvironment, forum: FundingRequests, smtp_server: RecordingSmtpServer
 ) -> None:
     """Service start 1 April: reminders 28, 7 and 1 days before the lead-in date, then the chair."""
-    # No meeting is scheduled, so the drafting warning goes too, at once.
+    # No meeting is scheduled, so the drafting warning goes too, at once, and so does the
+    # warning that the October DSG decision is six months too late for an April start.
     today = (await env.get_current_time()).astimezone(LONDON).date()
     service_start = date(today.year + 2, 4, 1)
     latest_decision = five_pm(date(service_start.year - 1, 4, 1))
@@ -69,13 +70,15 @@ async def test_procurement_lead_in_is_reminded_then_escalated(
         "reminder/1d",
         "escalation",
         "warning",
+        "annual-dsg-decision",
     }
     assert sent[procurement["warning"]].at - created < timedelta(minutes=1)
+    assert sent[procurement["annual-dsg-decision"]].at - created < timedelta(minutes=1)
     for offset in (28, 7, 1):
         expected = latest_decision - timedelta(days=offset)
         assert abs(sent[procurement[f"reminder/{offset}d"]].at - expected) < timedelta(minutes=1)
     assert abs(sent[procurement["escalation"]].at - latest_decision) < timedelta(minutes=1)
-    mailed = {m.message["X-Forumflow-Key"]: m.message for m in smtp_server.messages}
+    mailed = {m.message["X-Forumflow-Key"].strip(): m.message for m in smtp_server.messages}
     assert set(procurement.values()) <= set(mailed)
     assert CHAIR.email in mailed[procurement["escalation"]]["To"]
     assert AUTHOR.email in mailed[procurement["reminder/7d"]]["To"]

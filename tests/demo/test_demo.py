@@ -100,10 +100,10 @@ def test_timeline_uses_uk_dates_and_the_procurement_plan(demo: DemoRun) -> None:
     assert demo.line_with("4 July 2018", "close_vote [voting -> decided]")
     assert "20 March 2019" in demo.line_with("20 March 2019", "cast_vote (15 for, 1 abstain)")
     assert not re.search(r"\b20\d\d-\d\d-\d\d\b", demo.output), "an ISO date reached the output"
-    plan = demo.output.split("procurement plan", 1)[1].split("\n  by ", 1)[0]
-    assert "decision by 1 April 2019" in plan
-    assert "papers by 12 March 2019" in plan
-    assert "annual DSG decision (1 October 2019) would be too late" in " ".join(plan.split())
+    plan = " ".join(demo.output.split("the engine's warning", 1)[1].split("\n  by ", 1)[0].split())
+    assert "must decide by 1 April 2019" in plan
+    assert "at the 20 March 2019 meeting with papers published by 12 March 2019" in plan
+    assert "The annual DSG decision on 1 October 2019 would be six months too late" in plan
 
 
 def test_no_token_is_printed(demo: DemoRun) -> None:

@@ -20,6 +20,8 @@ from domain.commands import (
 )
 from domain.deadlines import (
     DeadlineKind,
+    annual_decision_too_late,
+    annual_decision_warning,
     drafting_warning,
     drafting_warning_starts,
     procurement_warning,
@@ -105,7 +107,10 @@ def test_warning_while_drafting_when_no_meeting_can_meet_the_lead_in() -> None:
     warning = procurement_warning(state, (date(2019, 6, 12), date(2019, 10, 9)), today=NOW.date())
     assert warning is not None
     assert "1 April 2019" in warning
-    assert procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date()) is None
+    feasible = procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date())
+    assert feasible is not None
+    assert "no scheduled meeting" not in feasible
+    assert "has passed" not in feasible
 
 
 def test_drafting_warning_keeps_its_key_as_the_days_pass() -> None:
@@ -128,6 +133,45 @@ def test_drafting_warning_is_for_drafting_only() -> None:
     assert drafting_warning(submitted, (), today=NOW.date()) is None
     assert drafting_warning_starts(submitted, STAFFORDSHIRE_MEETINGS) is None
     assert drafting_warning(state, (), today=NOW.date()) is not None
+
+
+def test_the_annual_dsg_decision_is_six_months_too_late_for_staffordshire() -> None:
+    """Seed 003: a 12-month lead-in for a service from 1 April 2020 means deciding by
+    1 April 2019, so the October 2019 DSG decision would be six months too late."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    text = annual_decision_too_late(state, STAFFORDSHIRE_MEETINGS)
+    assert text == (
+        "The annual DSG decision on 1 October 2019 would be six months too late: a service "
+        "starting 1 April 2020 needs a 12-month procurement lead-in, so the forum must decide "
+        "by 1 April 2019, at the 20 March 2019 meeting with papers published by 12 March 2019."
+    )
+    query = procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date())
+    assert query is not None
+    assert query.startswith(text)
+    warning = annual_decision_warning(state, STAFFORDSHIRE_MEETINGS)
+    assert warning is not None
+    assert warning.text == text
+    assert warning.key == "SSF-EH-2020/c1/procurement_decision/2019-04-01/annual-dsg-decision"
+    no_meeting = annual_decision_too_late(state, (date(2019, 10, 9),))
+    assert no_meeting is not None
+    assert no_meeting.endswith("no scheduled meeting falls on or before that date.")
+
+
+def test_no_annual_decision_warning_when_the_lead_in_allows_it() -> None:
+    """A 3-month lead-in decides by 1 January 2020, after the October 2019 decision: no
+    warning; and none once the draft is submitted."""
+    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    short = state.model_copy(
+        update={"settings": state.settings.model_copy(update={"procurement_lead_in_months": 3})}
+    )
+    assert annual_decision_too_late(short, STAFFORDSHIRE_MEETINGS) is None
+    submitted = apply(state, SubmitDraft(), OFFICER, NOW + timedelta(hours=1))
+    assert annual_decision_warning(submitted, STAFFORDSHIRE_MEETINGS) is None
+    seven = state.model_copy(
+        update={"settings": state.settings.model_copy(update={"procurement_lead_in_months": 7})}
+    )
+    # Decide by 1 September 2019: one month before the 1 October decision.
+    assert "one month too late" in (annual_decision_too_late(seven, ()) or "")
 
 
 def test_drafting_warning_starts_the_day_after_the_last_papers_deadline() -> None:

@@ -216,19 +216,47 @@ async def test_vote_cannot_open_without_quorum(forum: FundingRequests) -> None:
     assert await stage_of(forum, reference) is Stage.tabled
 
 
-async def test_dedelegation_cannot_be_decided_with_a_phase_absent(
-    forum: FundingRequests,
+async def test_dedelegation_is_decided_by_each_phase(
+    forum: FundingRequests, register: DecisionRegister
 ) -> None:
-    """De-delegation is refused when no maintained secondary member is present."""
+    """With secondary, special and PRU members for and both primary members against, the
+    special and PRU votes are refused and the phases decide apart: primary rejects 0-2,
+    secondary approves 1-0, for secondary schools only; the register holds both counts."""
     reference = await draft_to_options(
         forum, middlesbrough_draft(new_reference()), (SCHOOLS_BLOCK,)
     )
     await recommend_and_table(forum, reference, option_ids=(SCHOOLS_BLOCK.option_id,))
-    present = [m for m in MEMBERS if m.group is not MemberGroup.maintained_secondary]
-    with pytest.raises(TransitionRefused) as refused:
-        await open_vote_with(forum, reference, present=present)
-    assert refused.value.kind == "PhaseCannotDecide"
-    assert "secondary" in refused.value.message
+    primary = members_of(MemberGroup.maintained_primary)[:2]
+    secondary = members_of(MemberGroup.maintained_secondary)[:1]
+    special = members_of(MemberGroup.maintained_special, MemberGroup.maintained_pru)
+    others = members_of(MemberGroup.academy)[:3]
+    await open_vote_with(forum, reference, present=[*primary, *secondary, *special, *others])
+    for member in secondary:
+        await forum.submit(reference, CastVote(choice=VoteChoice.for_), member_actor(member))
+    for member in special:
+        with pytest.raises(TransitionRefused) as refused:
+            await forum.submit(reference, CastVote(choice=VoteChoice.for_), member_actor(member))
+        assert refused.value.rule == "not-eligible-to-vote"
+    for member in primary:
+        await forum.submit(reference, CastVote(choice=VoteChoice.against), member_actor(member))
+    result = await forum.submit(reference, CloseVote(), CHAIR)
+    assert result.stage is Stage.decided
+    assert "approved for maintained secondary schools" in result.audit_entry.summary
+    decision = (await forum.state(reference)).decision
+    assert decision is not None
+    counts = {
+        p.group: (p.outcome.value, p.tally.for_count, p.tally.against_count)
+        for p in decision.phases
+    }
+    assert counts == {
+        MemberGroup.maintained_primary: ("rejected", 0, 2),
+        MemberGroup.maintained_secondary: ("approved", 1, 0),
+    }
+    (entry,) = [e for e in register.entries_for(reference) if e.kind is EntryKind.DECISION]
+    assert [(p.phase, p.outcome, p.for_count, p.against_count) for p in entry.phases] == [
+        ("maintained_primary", "rejected", 0, 2),
+        ("maintained_secondary", "approved", 1, 0),
+    ]
 
 
 async def test_a_member_votes_once(forum: FundingRequests) -> None:

@@ -457,7 +457,9 @@ def test_an_open_action_is_flagged_to_the_chair() -> None:
     assert "Thursday 4 April 2024" in notice.body
 
 
-def test_without_a_chair_contact_the_flag_is_only_in_the_audit() -> None:
+def test_without_a_chair_contact_the_notice_goes_to_the_chairs_office() -> None:
+    """With no chair contact set, the carried-forward notice is addressed to the chair as
+    an office, for delivery to resolve to whoever holds the role (none before the patch)."""
     state = meeting_at(EASTER_MEETING, EARLY, settings=ForumSettings())
     state = run(
         state,
@@ -466,10 +468,12 @@ def test_without_a_chair_contact_the_flag_is_only_in_the_audit() -> None:
         now=EARLY,
     )
     assert state.stage is MeetingStage.cancelled
-    assert carried_forward_notices(state) == ()
+    (notice,) = carried_forward_notices(state)
+    assert [(r.role, r.email) for r in notice.recipients] == [(Role.chair, None)]
+    assert carried_forward_notices(state, to_role_holders=False) == ()
     assert carry_forward_of(state) is None
     (flag,) = [e for e in state.audit if e.transition == "flag_action"]
-    assert "no chair contact" in flag.summary
+    assert "flagged to the chair" in flag.summary
 
 
 def test_the_next_meeting_must_be_another_later_one() -> None:

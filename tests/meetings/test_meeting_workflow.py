@@ -43,7 +43,7 @@ from domain.meetings import (
     RecordMeetingAttendance,
     RemoveItem,
 )
-from domain.models import ForumSettings
+from domain.models import ForumSettings, Role
 from domain.notices import NoticeKind
 from forumflow.meetings import ForumMeetings, MeetingAlreadyExists
 from forumflow.requests import TransitionRefused
@@ -352,7 +352,8 @@ async def test_closing_carries_business_forward_and_flags_actions_to_the_chair(
 async def test_without_a_chair_contact_or_a_next_meeting_the_record_says_so(
     env: WorkflowEnvironment, meetings: ForumMeetings, outbox: NoticeOutbox
 ) -> None:
-    """No chair contact: no notice, but the flag is audited; a missing next meeting is noted."""
+    """No chair contact: the notice goes to the chair's office and the flag is audited; a
+    missing next meeting is noted."""
     now = await env.get_current_time()
     meeting_id = await schedule(meetings, ten_am(30, now), settings=ForumSettings())
     await meetings.submit(meeting_id, AddItem(request_ref="SMF-A", title="A"), CHAIR)
@@ -366,10 +367,11 @@ async def test_without_a_chair_contact_or_a_next_meeting_the_record_says_so(
     await meetings.submit(meeting_id, CloseMeeting(next_meeting_id=missing), CHAIR)
     outcome = await meetings.handle(meeting_id).result()
     state = await meetings.state(meeting_id)
-    assert (outcome.carried_forward, outcome.notice_keys) == (False, ())
-    assert outbox.notices == []
+    (notice,) = outbox.notices
+    assert (outcome.carried_forward, outcome.notice_keys) == (False, (notice.idempotency_key,))
+    assert [(r.role, r.email) for r in notice.recipients] == [(Role.chair, None)]
     (flag,) = [e for e in state.audit if e.transition == "flag_action"]
-    assert "no chair contact" in flag.summary
+    assert "flagged to the chair" in flag.summary
     (failed,) = [e for e in state.audit if e.transition == "carry_forward_failed"]
     assert missing in failed.summary
     assert "never scheduled" in failed.summary
