@@ -34,7 +34,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 forumflow \
     && useradd --system --uid 10001 --gid forumflow --no-create-home \
        --home-dir /nonexistent --shell /usr/sbin/nologin forumflow \
-    && install -d -o forumflow -g forumflow -m 0750 /var/lib/forumflow
+    && install -d -o forumflow -g forumflow -m 0750 /var/lib/forumflow /var/lib/forumflow/outbox
 
 COPY --from=build /opt/venv /opt/venv
 

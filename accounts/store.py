@@ -34,6 +34,8 @@ TOKEN_PREFIX = "ff_"  # noqa: S105 - marks a forumflow token, not a secret
 
 UserId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$")]
 
+# No naming convention: the primary and foreign keys keep the names the database gave
+# them, which the migrations leave to it too.
 metadata = MetaData()
 
 users_table = Table(
@@ -133,8 +135,11 @@ class UserDirectory:
         self._engine = create_register_engine(url)
 
     def create_schema(self) -> None:
-        """Create the tables if missing; safe on every start."""
-        metadata.create_all(self._engine, checkfirst=True)
+        """Upgrade the database to the newest schema migration, which has the users and
+        tokens tables; safe on every start. See register.migrations."""
+        from register.migrations import upgrade_database
+
+        upgrade_database(self._engine.url)
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -174,6 +179,10 @@ class UserDirectory:
         with self._engine.connect() as conn:
             rows = conn.execute(select(users_table).order_by(users_table.c.user_id)).all()
         return [_user(row._mapping) for row in rows]
+
+    def holding(self, role: Role) -> list[User]:
+        """Every user who holds ``role``, by id."""
+        return [user for user in self.all() if role in user.roles]
 
     def is_empty(self) -> bool:
         """Whether nobody has been added yet (the first run seeds the first users)."""

@@ -7,20 +7,28 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from accounts import UserDirectory
+from domain.models import Role
 from domain.notices import Notice, Recipient
 from forumflow.mailer import MailDeliveryError, SmtpMailer, build_email
 from register.deliveries import DeliveryLog
 
+OFFICES = frozenset({Role.chair, Role.clerk})
+"""Roles a notice addresses as an office ("The chair"): whoever holds it hears of it.
+A notice to an officer or a member without an address names one person instead."""
+
 
 class DeliveryReceipt(BaseModel):
-    """What delivering a notice did: emailed now, delivered before, or logged only."""
+    """What delivering a notice did: emailed now, delivered before, or logged only;
+    and who it went to, once role recipients were looked up in the user directory."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     idempotency_key: str
     outcome: Literal["sent", "already_sent", "logged_only"]
     message_id: str | None = None
+    recipients: tuple[Recipient, ...] = ()
 
 
 class NotificationActivities:
@@ -43,11 +51,21 @@ class NotificationActivities:
     Without a mailer (mail switched off), or when no recipient has an email address,
     the notice goes to the log channel only and is still marked delivered, so it is
     not retried for ever.
+
+    A recipient without an address is looked up in the user ``directory``: the chair
+    and the clerk become the users holding that role, an officer or member the user
+    of that role with that name. Whoever is not found stays in the log channel only.
     """
 
-    def __init__(self, mailer: SmtpMailer | None, deliveries: DeliveryLog) -> None:
+    def __init__(
+        self,
+        mailer: SmtpMailer | None,
+        deliveries: DeliveryLog,
+        directory: UserDirectory | None = None,
+    ) -> None:
         self._mailer = mailer
         self._deliveries = deliveries
+        self._directory = directory
 
     @activity.defn(name="notify_deliver")
     def deliver(self, notice: Notice) -> DeliveryReceipt:
@@ -58,6 +76,7 @@ class NotificationActivities:
         non-retryable one saying why.
         """
         key = notice.idempotency_key
+        notice = self._addressed(notice)
         claimed_at = datetime.now(UTC)
         claim = self._deliveries.claim(notice, now=claimed_at)
         if claim == "already_sent":
@@ -68,7 +87,10 @@ class NotificationActivities:
                 extra={"idempotency_key": key, "kind": notice.kind.value, "message_id": message_id},
             )
             return DeliveryReceipt(
-                idempotency_key=key, outcome="already_sent", message_id=message_id
+                idempotency_key=key,
+                outcome="already_sent",
+                message_id=message_id,
+                recipients=previous.recipients if previous is not None else notice.recipients,
             )
         if claim == "in_progress":
             raise ApplicationError(
@@ -104,7 +126,31 @@ class NotificationActivities:
             # The log is the only place these people's notice exists, so keep all of it.
             extra |= {"not_emailed": not_emailed, "body": notice.body}
         activity.logger.info("notice delivered", extra=extra)
-        return DeliveryReceipt(idempotency_key=key, outcome=outcome, message_id=message_id)
+        return DeliveryReceipt(
+            idempotency_key=key,
+            outcome=outcome,
+            message_id=message_id,
+            recipients=notice.recipients,
+        )
+
+    def _addressed(self, notice: Notice) -> Notice:
+        """The notice to the people the directory says hold its recipients' roles."""
+        if self._directory is None or all(r.email is not None for r in notice.recipients):
+            return notice
+        people: dict[str, Recipient] = {}
+        for recipient in notice.recipients:
+            for person in self._people(recipient):
+                people.setdefault(person.email or f"{person.name}/{person.role.value}", person)
+        return notice.model_copy(update={"recipients": tuple(people.values())})
+
+    def _people(self, recipient: Recipient) -> list[Recipient]:
+        if recipient.email is not None or self._directory is None:
+            return [recipient]
+        holders = self._directory.holding(recipient.role)
+        if recipient.role not in OFFICES:
+            holders = [user for user in holders if user.name == recipient.name]
+        found = [Recipient(name=u.name, email=u.email, role=recipient.role) for u in holders]
+        return found or [recipient]
 
     def _send(self, notice: Notice) -> str | None:
         """Email the notice; its Message-ID, or None when there was nobody to email."""
@@ -121,10 +167,27 @@ class NotificationActivities:
         try:
             self._mailer.send(message)
         except MailDeliveryError as error:
+            if not error.permanent:
+                # The one line operators get per attempt. The error is raised as benign,
+                # so the worker logs its traceback at DEBUG only, not once per retry.
+                activity.logger.warning(
+                    "notice not sent: the mail server is unavailable or busy; it will be retried",
+                    extra={
+                        "idempotency_key": notice.idempotency_key,
+                        "kind": notice.kind.value,
+                        "request_ref": notice.request_ref,
+                        "error": str(error),
+                    },
+                )
             raise ApplicationError(
                 f"notice {notice.idempotency_key!r} ({notice.subject}) was not delivered: {error}",
                 type="MailPermanentFailure" if error.permanent else "MailTemporaryFailure",
                 non_retryable=error.permanent,
+                category=(
+                    ApplicationErrorCategory.UNSPECIFIED
+                    if error.permanent
+                    else ApplicationErrorCategory.BENIGN
+                ),
             ) from error
         return str(message["Message-ID"])
 

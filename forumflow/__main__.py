@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from accounts import NewUser, UnknownUser, UserAlreadyExists, UserDirectory
 from api.services import ApiServices
@@ -24,9 +27,11 @@ from domain.models import MemberGroup, Role
 from forumflow.client import connect
 from forumflow.devserver import DevServer
 from forumflow.logs import configure_logging
+from forumflow.outbox import Outbox, embedded_outbox
 from forumflow.serve_api import api_services, running_api, serve_api
 from forumflow.settings import Settings
 from forumflow.toolchain import ToolchainError, ensure_temporal_cli
+from register.migrations import upgrade_database
 from worker.run import serve, stop_event_on_signals
 
 log = structlog.get_logger("forumflow")
@@ -48,6 +53,8 @@ async def run(settings: Settings) -> None:
         log_file=settings.data_dir / "temporal-server.log",
     )
     stop = stop_event_on_signals()
+    # Before anything uses the database: the worker and the API find it at the newest schema.
+    await asyncio.to_thread(upgrade_database, settings.resolved_register_url)
     await server.start()
     try:
         client = await connect(settings)
@@ -56,15 +63,36 @@ async def run(settings: Settings) -> None:
             api_services(settings, services) as app,
             running_api(app, settings.api_host, settings.api_port, stop=stop) as api_url,
         ):
-            print(f"Temporal Web UI: {server.ui_address}", flush=True)
-            print(
-                f"HTTP API: {api_url}  (OpenAPI: {api_url}/docs)  Ctrl-C stops forumflow",
-                flush=True,
-            )
-            await serve(client, settings, stop, web_ui=server.ui_address, api=api_url)
+            with embedded_outbox(settings) as outbox:
+                print(f"Temporal Web UI: {server.ui_address}", flush=True)
+                print(
+                    f"HTTP API: {api_url}  (OpenAPI: {api_url}/docs)  Ctrl-C stops forumflow",
+                    flush=True,
+                )
+                print(f"Mail: {mail_destination(settings, outbox)}", flush=True)
+                await serve(
+                    client,
+                    settings,
+                    stop,
+                    outbox=outbox,
+                    web_ui=server.ui_address,
+                    api=api_url,
+                )
     finally:
         await server.stop()
         log.info("stopped")
+
+
+def mail_destination(settings: Settings, outbox: Outbox | None) -> str:
+    """Where notices go, in a line for the person who started forumflow."""
+    if outbox is not None:
+        return (
+            f"kept in the outbox {outbox.directory}, one .eml file per message "
+            "(set FORUMFLOW_SMTP_HOST to send through a mail relay)"
+        )
+    if not settings.mail_enabled:
+        return "switched off (FORUMFLOW_MAIL_ENABLED=false): notices go to the log only"
+    return f"sent through the mail relay {settings.smtp_host}:{settings.smtp_port}"
 
 
 async def run_api(settings: Settings) -> None:
@@ -72,21 +100,74 @@ async def run_api(settings: Settings) -> None:
     await serve_api(settings, stop_event_on_signals())
 
 
-def _directory(settings: Settings) -> UserDirectory:
-    directory = UserDirectory(settings.resolved_register_url)
-    directory.create_schema()
+class DirectoryUnavailable(Exception):  # noqa: N818 - a named outcome
+    """The user directory the settings name is missing or cannot be read."""
+
+
+def where_users_are(settings: Settings) -> str:
+    """Which database the administration commands use, for their messages (no password)."""
+    return f"the user directory in {settings.register_location}"
+
+
+def _wrong_place_hint(settings: Settings) -> str:
+    if settings.register_url:
+        return "FORUMFLOW_REGISTER_URL is set; run this with the server's"
+    return (
+        f"FORUMFLOW_DATA_DIR is {str(settings.data_dir)!r}; run this with the server's "
+        "FORUMFLOW_DATA_DIR (or FORUMFLOW_REGISTER_URL)"
+    )
+
+
+def _directory(settings: Settings, *, create: bool) -> UserDirectory:
+    """The user directory; only ``create`` makes a database that does not exist yet, so
+    a command run with another data directory than the server's says so."""
+    url = settings.resolved_register_url
+    parsed = make_url(url)
+    sqlite_file = Path(parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
+    if not create and sqlite_file is not None and not sqlite_file.exists():
+        raise DirectoryUnavailable(
+            f"there is no user directory at {sqlite_file.resolve()} (no such file). "
+            f"{_wrong_place_hint(settings)}"
+        )
+    directory = UserDirectory(url)
+    try:
+        directory.create_schema()
+    except SQLAlchemyError as error:
+        directory.close()
+        raise DirectoryUnavailable(
+            f"cannot open {where_users_are(settings)}: {_one_line(error)}"
+        ) from error
     return directory
+
+
+def _one_line(error: SQLAlchemyError) -> str:
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+
+
+def _refuse(message: str) -> int:
+    print(f"forumflow: {message}", file=sys.stderr)
+    return 1
 
 
 def list_users(settings: Settings) -> int:
     """Print every user: id, roles, group, name and email."""
-    directory = _directory(settings)
     try:
-        users = directory.all()
-    finally:
-        directory.close()
+        directory = _directory(settings, create=False)
+        try:
+            users = directory.all()
+        finally:
+            directory.close()
+    except DirectoryUnavailable as error:
+        return _refuse(str(error))
+    except SQLAlchemyError as error:
+        return _refuse(f"cannot read {where_users_are(settings)}: {_one_line(error)}")
+    print(f"Users in {settings.register_location}:", file=sys.stderr)
     if not users:
-        print("No users yet: `python -m forumflow run` (or `api`) adds the first ones.")
+        print(
+            "No users yet: `python -m forumflow run` (or `api`) adds the first ones. "
+            f"{_wrong_place_hint(settings)} if it has been run."
+        )
         return 0
     width = max(len(user.user_id) for user in users)
     for user in users:
@@ -113,16 +194,20 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(f"forumflow: not added: {problems}", file=sys.stderr)
         return 2
-    directory = _directory(settings)
     try:
-        user = directory.add(new)
+        directory = _directory(settings, create=True)
+        try:
+            user = directory.add(new)
+        finally:
+            directory.close()
+    except DirectoryUnavailable as error:
+        return _refuse(str(error))
     except UserAlreadyExists as error:
-        print(f"forumflow: {error}", file=sys.stderr)
-        return 1
-    finally:
-        directory.close()
+        return _refuse(f"{error} in {where_users_are(settings)}")
+    except SQLAlchemyError as error:
+        return _refuse(f"cannot write to {where_users_are(settings)}: {_one_line(error)}")
     print(
-        f"Added {user.user_id} ({user.name}). "
+        f"Added {user.user_id} ({user.name}) to {where_users_are(settings)}. "
         f"Mint a token: python -m forumflow token {user.user_id}"
     )
     return 0
@@ -130,15 +215,22 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
 
 def mint_token(settings: Settings, user_id: str, label: str) -> int:
     """Print a new token for the user on stdout (only its digest is stored)."""
-    directory = _directory(settings)
     try:
-        issued = directory.mint_token(user_id, label)
-        user = directory.get(user_id)
+        directory = _directory(settings, create=False)
+        try:
+            issued = directory.mint_token(user_id, label)
+            user = directory.get(user_id)
+        finally:
+            directory.close()
+    except DirectoryUnavailable as error:
+        return _refuse(str(error))
     except UnknownUser as error:
-        print(f"forumflow: {error}; python -m forumflow users lists them", file=sys.stderr)
-        return 1
-    finally:
-        directory.close()
+        return _refuse(
+            f"{error} in {where_users_are(settings)}; python -m forumflow users lists them. "
+            f"{_wrong_place_hint(settings)} if it is not there."
+        )
+    except SQLAlchemyError as error:
+        return _refuse(f"cannot use {where_users_are(settings)}: {_one_line(error)}")
     print(
         f"A new token for {user.name} ({user.user_id}). It is shown this once and only its "
         "digest is stored; send it as Authorization: Bearer <token>.",
@@ -183,10 +275,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problems(error: ValidationError) -> str:
+    """The message for settings that do not validate: one line per variable."""
+    lines = ["forumflow: the settings are not valid:"]
+    for issue in error.errors(include_url=False, include_input=False):
+        variable = "FORUMFLOW_" + "_".join(str(part) for part in issue["loc"]).upper()
+        reason = str(issue["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {reason}" if reason.startswith(variable) else f"  {variable}: {reason}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Entry point of ``python -m forumflow`` and the ``forumflow`` script."""
     args = build_parser().parse_args()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(settings_problems(error), file=sys.stderr)
+        sys.exit(2)
     if args.command == "demo":
         from forumflow.demo import main as demo_main
 

@@ -112,3 +112,5 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The embedded outbox's SMTP server logs every connection's every step at INFO.
+    logging.getLogger("mail.log").setLevel(max(logging.WARNING, root.level))

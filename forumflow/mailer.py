@@ -26,6 +26,7 @@ import structlog
 from domain.notices import Notice
 
 if TYPE_CHECKING:
+    from forumflow.outbox import Outbox
     from forumflow.settings import Settings
 
 SmtpSecurity = Literal["none", "starttls", "tls"]
@@ -239,10 +240,27 @@ def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
     return "; ".join(f"{addr}: {code} {_text(reply)}" for addr, (code, reply) in refused.items())
 
 
-def mailer_from_settings(settings: Settings) -> SmtpMailer | None:
-    """The mailer the settings describe, or None when mail is switched off (log only)."""
+def mailer_from_settings(settings: Settings, outbox: Outbox | None = None) -> SmtpMailer | None:
+    """The mailer the settings describe, or None when mail is switched off (log only).
+
+    With ``smtp_host`` set it sends through that relay; unset, through the embedded
+    ``outbox``, which the caller starts (and which must then be given).
+    """
     if not settings.mail_enabled:
         return None
+    if settings.smtp_host is None:
+        if outbox is None:
+            raise ValueError(
+                "FORUMFLOW_SMTP_HOST is unset, so mail goes to the embedded outbox, "
+                "but no outbox was started"
+            )
+        return SmtpMailer(
+            outbox.host,
+            outbox.port,
+            sender=settings.mail_from,
+            timeout=settings.smtp_timeout_seconds,
+            local_hostname="localhost",
+        )
     return SmtpMailer(
         settings.smtp_host,
         settings.smtp_port,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,8 @@ class Settings(BaseSettings):
     task_queue: str = Field(default="forumflow", description="task queue the worker polls")
     data_dir: Path = Field(
         default=Path(".data"),
-        description="where the dev server's SQLite file and the register database live",
+        description="where the dev server's SQLite file, the register database (users "
+        "included) and the outbox live; administration commands must use the server's",
     )
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Temporal Web UI port")
     api_host: str = Field(default="127.0.0.1", description="address the HTTP API listens on")
@@ -68,10 +70,14 @@ class Settings(BaseSettings):
         default="auto", description="auto: JSON unless stderr is a terminal"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    smtp_host: str = Field(
-        default="127.0.0.1", description="mail server that reminders and escalations go through"
+    smtp_host: str | None = Field(
+        default=None,
+        description="mail relay that reminders and escalations go through; unset: an "
+        "embedded SMTP server on loopback keeps every message in the outbox directory",
     )
-    smtp_port: int = Field(default=1025, ge=1, le=65535, description="mail server port")
+    smtp_port: int = Field(
+        default=1025, ge=1, le=65535, description="mail relay port (with smtp_host)"
+    )
     smtp_security: Literal["none", "starttls", "tls"] = Field(
         default="none",
         description="none: plain SMTP; starttls: upgrade after connecting (port 587); "
@@ -98,6 +104,38 @@ class Settings(BaseSettings):
         default=True,
         description="false: notices are only written to the log channel, never emailed",
     )
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_not_empty(cls, value: object) -> object:
+        # Path("") is the current directory: every command would quietly make a new,
+        # empty database wherever it happened to be run.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "FORUMFLOW_DATA_DIR is empty; set it to the server's data directory "
+                "(default .data), or leave it unset"
+            )
+        return value
+
+    @field_validator("smtp_host", "smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker-compose passes an unset variable on as an empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the embedded outbox keeps messages when no mail relay is set."""
+        return self.data_dir / "outbox"
+
+    @property
+    def register_location(self) -> str:
+        """Which database the register and the users are in, fit to print: a SQLite
+        file's absolute path, or the URL with its password masked."""
+        url = make_url(self.resolved_register_url)
+        if url.get_backend_name() == "sqlite" and url.database:
+            return str(Path(url.database).resolve())
+        return url.render_as_string(hide_password=True)
 
     @property
     def resolved_register_url(self) -> str:

@@ -83,14 +83,26 @@ def _schema_errors(document: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
 
 
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
+
+
+def _interpolated(value: str) -> str:
+    """``value`` as Compose reads it with none of its variables set: ``${NAME:-default}``
+    gives the default, ``${NAME}`` nothing, and ``$$`` a dollar sign."""
+    return _VARIABLE.sub(lambda m: m.group(2) or "", value).replace("$$", "$")
+
+
 def _environment(service: Service) -> dict[str, str]:
-    """A service's `environment`, in either Compose form, as a name -> value map."""
+    """A service's `environment`, in either Compose form, as a name -> value map, with
+    variables interpolated as Compose does when none is set."""
     raw = service.get("environment", {})
     if isinstance(raw, list):
         pairs = (str(item).partition("=") for item in raw)
-        return {name: value for name, _, value in pairs}
+        return {name: _interpolated(value) for name, _, value in pairs}
     assert isinstance(raw, dict)
-    return {str(name): "" if value is None else str(value) for name, value in raw.items()}
+    return {
+        str(name): "" if value is None else _interpolated(str(value)) for name, value in raw.items()
+    }
 
 
 def _depends_on(service: Service) -> dict[str, str]:
@@ -292,3 +304,18 @@ def test_api_waits_for_temporal_the_namespace_and_postgres() -> None:
         "temporal": "service_healthy",
         NAMESPACE_SERVICE: "service_completed_successfully",
     }
+
+
+def test_the_worker_keeps_its_outbox_on_a_volume() -> None:
+    """With no mail relay set, the worker's embedded outbox is a named volume, so notices
+    kept there survive the container; the Dockerfile creates it for the forumflow user."""
+    worker = _services()["worker"]
+    values = _settings_of(worker)
+    assert values.get("smtp_host", "") == ""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    data_dir = re.search(r"FORUMFLOW_DATA_DIR=(\S+)", dockerfile)
+    assert data_dir is not None
+    outbox = Settings(data_dir=data_dir.group(1), smtp_host=None).outbox_dir.as_posix()
+    mounts = [str(volume).split(":") for volume in worker.get("volumes", [])]
+    assert [m for m in mounts if m[1] == outbox and m[0] in _compose()["volumes"]], mounts
+    assert outbox in dockerfile

@@ -12,14 +12,17 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from accounts import UserDirectory
 from activities.annual_review import AnnualReviewActivities
 from activities.meetings import MeetingActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
 from forumflow.mailer import mailer_from_settings
+from forumflow.outbox import Outbox
 from forumflow.settings import Settings
 from register import DecisionRegister
 from register.deliveries import DeliveryLog
+from register.migrations import upgrade_database
 from workflows.annual_review import AnnualReviewWorkflow
 from workflows.funding_request import FundingRequestWorkflow
 from workflows.meeting import MeetingWorkflow
@@ -35,18 +38,24 @@ class WorkerDependencies:
     smoke: SmokeActivities = field(default_factory=SmokeActivities)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WorkerDependencies:
-        """Real dependencies for a deployed or locally run worker."""
+    def from_settings(
+        cls, settings: Settings, *, outbox: Outbox | None = None
+    ) -> WorkerDependencies:
+        """Real dependencies for a deployed or locally run worker; ``outbox``: the running
+        embedded outbox, when no mail relay is set."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # The register, the delivery log and the users share one database and its schema.
+        upgrade_database(settings.resolved_register_url)
         register = DecisionRegister(settings.resolved_register_url)
-        register.create_schema()
         deliveries = DeliveryLog(
             register.engine, claim_lease=timedelta(seconds=settings.notice_claim_lease_seconds)
         )
-        deliveries.create_schema()
+        directory = UserDirectory(settings.resolved_register_url)
         return cls(
             register=register,
-            notifications=NotificationActivities(mailer_from_settings(settings), deliveries),
+            notifications=NotificationActivities(
+                mailer_from_settings(settings, outbox), deliveries, directory
+            ),
         )
 
 

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from forumflow.client import connect
 from forumflow.logs import configure_logging
+from forumflow.outbox import Outbox, embedded_outbox
 from forumflow.schedules import annual_review_schedule_id, ensure_annual_review_schedule
 from forumflow.settings import Settings
 from worker.app import WorkerDependencies, build_worker
@@ -27,9 +28,17 @@ def stop_event_on_signals() -> asyncio.Event:
 
 
 async def serve(
-    client: Client, settings: Settings, stop: asyncio.Event, **ready_fields: object
+    client: Client,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    outbox: Outbox | None = None,
+    **ready_fields: object,
 ) -> None:
-    """Run the worker until ``stop`` is set, after making sure the yearly Schedule exists."""
+    """Run the worker until ``stop`` is set, after making sure the yearly Schedule exists.
+
+    ``outbox``: the running embedded outbox notices go to when no mail relay is set.
+    """
     if settings.annual_review_schedule:
         await ensure_annual_review_schedule(
             client,
@@ -40,7 +49,7 @@ async def serve(
     worker = build_worker(
         client,
         settings.task_queue,
-        WorkerDependencies.from_settings(settings),
+        WorkerDependencies.from_settings(settings, outbox=outbox),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     async with worker:
@@ -60,4 +69,7 @@ async def run_worker_until_stopped(settings: Settings | None = None) -> None:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     stop = stop_event_on_signals()
-    await serve(await connect(settings), settings, stop)
+    with embedded_outbox(settings) as outbox:
+        if outbox is not None:
+            log.info("mail goes to the outbox", outbox=str(outbox.directory))
+        await serve(await connect(settings), settings, stop, outbox=outbox)

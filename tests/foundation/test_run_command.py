@@ -7,6 +7,7 @@ process, its own data directory, free ports, every FORUMFLOW_ variable set here.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,12 +15,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from domain.calendar import LONDON, add_months
+from domain.models import Period
 from forumflow.__main__ import add_user, build_parser, list_users, mint_token
+from forumflow.examples import middlesbrough_draft
 from forumflow.settings import Settings
 from forumflow.toolchain import ensure_temporal_cli
 
@@ -33,21 +41,27 @@ def free_port() -> int:
 
 
 class RunCommand:
-    """``python -m forumflow run`` in a process of its own, its output in a file."""
+    """``python -m forumflow run`` in a process of its own, its output in a file.
 
-    def __init__(self, tmp: Path) -> None:
+    ``mail``: keep the default mail settings (no relay: the embedded outbox) instead
+    of switching mail off.
+    """
+
+    def __init__(self, tmp: Path, *, mail: bool = False) -> None:
         self.api_url = f"http://127.0.0.1:{free_port()}"
+        self.data_dir = tmp / "data"
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("FORUMFLOW_")}
         self.env = {
             **inherited,
-            "FORUMFLOW_DATA_DIR": str(tmp / "data"),
+            "FORUMFLOW_DATA_DIR": str(self.data_dir),
             "FORUMFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
             "FORUMFLOW_UI_PORT": str(free_port()),
             "FORUMFLOW_API_HOST": "127.0.0.1",
             "FORUMFLOW_API_PORT": self.api_url.rsplit(":", 1)[1],
-            "FORUMFLOW_MAIL_ENABLED": "false",
             "FORUMFLOW_LOG_FORMAT": "json",
         }
+        if not mail:
+            self.env["FORUMFLOW_MAIL_ENABLED"] = "false"
         self.log = tmp / "run.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -150,6 +164,41 @@ def run_command(tmp_path: Path) -> Iterator[RunCommand]:
     command.stop()
 
 
+@pytest.fixture
+def run_command_with_mail(tmp_path: Path) -> Iterator[RunCommand]:
+    if ensure_temporal_cli() is None:
+        pytest.skip("no Go toolchain to build the Temporal CLI")
+    command = RunCommand(tmp_path, mail=True)
+    yield command
+    command.stop()
+
+
+def procured_draft_too_late_to_decide(today: date) -> tuple[dict[str, object], str]:
+    """A procured service no scheduled meeting can decide in time (so the officer and
+    the clerk are warned at once), as JSON, and its one too-late meeting date."""
+    start = add_months(today.replace(day=1), 18)
+    draft = middlesbrough_draft("SMF-RUN-OUTBOX").model_copy(
+        update={
+            "author_id": "officer",
+            "procurement_needed": True,
+            "service_start": start,
+            "period": Period(start=start, end=start + timedelta(days=364)),
+        }
+    )
+    too_late = add_months(start, -12) + timedelta(days=30)
+    return draft.model_dump(mode="json"), too_late.isoformat()
+
+
+def wait_for_outbox(outbox: Path, seconds: float = 60) -> list[Path]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        kept = sorted(outbox.glob("*.eml"))
+        if kept:
+            return kept
+        time.sleep(0.2)
+    raise AssertionError(f"nothing arrived in {outbox} in {seconds}s")
+
+
 def test_run_command_serves_the_api_and_stops_on_sigint(run_command: RunCommand) -> None:
     """run and api serve the API; a minted token signs in to each; run exits 0 on SIGINT."""
     run_command.start()
@@ -215,3 +264,97 @@ def test_user_commands_add_list_and_refuse_unknown_users(
     refused = capsys.readouterr()
     assert "nobody" in refused.err
     assert refused.out == ""
+
+
+def test_run_command_keeps_notices_in_the_outbox_without_a_mail_server(
+    run_command_with_mail: RunCommand,
+) -> None:
+    """No FORUMFLOW_SMTP_HOST: run prints its outbox and a notice lands there, no traceback."""
+    run = run_command_with_mail
+    run.start()
+    run.wait_ready()
+    outbox = (run.data_dir / "outbox").resolve()
+    assert f"kept in the outbox {outbox}" in run.output()
+    token = run.forumflow("token", "officer").stdout.strip()
+
+    draft, meeting = procured_draft_too_late_to_decide(datetime.now(LONDON).date())
+    with httpx.Client(base_url=run.api_url, timeout=30) as http:
+        created = http.post(
+            "/requests",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"draft": draft, "scheduled_meetings": [meeting]},
+        )
+    assert created.status_code == 201, created.text
+
+    (kept, *_) = wait_for_outbox(outbox)
+    message = BytesParser(policy=policy.default).parsebytes(kept.read_bytes())
+    assert str(message["X-Forumflow-Key"]).startswith("SMF-RUN-OUTBOX/")
+    assert "officer@council.example.org" in str(message["To"])
+    assert "Forum Clerk <clerk@forum.example.org>" in str(message["To"])
+    assert run.interrupt() == 0, run.output()[-3000:]
+    output = run.output()
+    assert "Traceback" not in output
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert not [e for e in events if e.get("level") in ("warning", "error", "critical")], [
+        e for e in events if e.get("level") != "info"
+    ]
+    delivered = [e for e in events if e.get("event") == "notice delivered"]
+    assert delivered
+    assert delivered[0]["outcome"] == "sent"
+
+
+def test_an_empty_data_dir_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    """FORUMFLOW_DATA_DIR= is refused (exit 2, the variable named), and no database is made."""
+    with pytest.raises(ValidationError, match="FORUMFLOW_DATA_DIR is empty"):
+        Settings(data_dir="")
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FORUMFLOW_")}
+    for command in (["users"], ["token", "chair"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "forumflow", *command],
+            env={**inherited, "FORUMFLOW_DATA_DIR": ""},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "FORUMFLOW_DATA_DIR" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_admin_commands_say_which_database_they_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """token, users and add-user name the database they used in every error, password hidden."""
+    server = Settings(data_dir=tmp_path / "server", register_url=None)
+    parse = build_parser().parse_args
+    officer = "someone --name Someone --email s@e.org --role officer"
+    assert add_user(server, parse(["add-user", *officer.split()])) == 0
+    added = capsys.readouterr().out
+
+    elsewhere = Settings(data_dir=tmp_path / "elsewhere", register_url=None)
+    assert mint_token(elsewhere, "chair", "cli") == 1
+    refused = capsys.readouterr()
+    assert str((tmp_path / "elsewhere" / "register.sqlite3").resolve()) in refused.err
+    assert "FORUMFLOW_DATA_DIR" in refused.err
+    assert refused.out == ""
+    assert list_users(elsewhere) == 1
+    assert "elsewhere" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere").exists()
+
+    assert mint_token(server, "chair", "cli") == 1
+    unknown = capsys.readouterr().err
+    assert "No user with id 'chair'" in unknown
+    assert str((tmp_path / "server" / "register.sqlite3").resolve()) in unknown
+    assert str((tmp_path / "server" / "register.sqlite3").resolve()) in added
+
+    unreachable = Settings(
+        data_dir=tmp_path,
+        register_url="postgresql+psycopg://forumflow:s3cret@127.0.0.1:1/forumflow",
+    )
+    assert mint_token(unreachable, "chair", "cli") == 1
+    failed = capsys.readouterr().err
+    assert "postgresql+psycopg://forumflow:***@127.0.0.1:1/forumflow" in failed
+    assert "s3cret" not in failed

@@ -81,6 +81,7 @@ def test_reminder_email_arrives_with_recipient_subject_body_and_message_id(
         idempotency_key=notice.idempotency_key,
         outcome="sent",
         message_id=message_id_for(notice.idempotency_key),
+        recipients=(OFFICER,),
     )
     (received,) = smtp_server.messages
     assert received.rcpt_tos == (OFFICER.email,)

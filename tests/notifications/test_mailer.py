@@ -182,7 +182,11 @@ def test_mailer_from_settings_uses_the_smtp_settings_and_hides_the_password(
     assert smtp_server.count == 1
 
     with_password = mailer_from_settings(
-        Settings(smtp_username="forumflow", smtp_password=SecretStr("s3cret"))
+        Settings(
+            smtp_host="relay.example.org",
+            smtp_username="forumflow",
+            smtp_password=SecretStr("s3cret"),
+        )
     )
     assert "s3cret" not in repr(with_password)
     assert mailer_from_settings(Settings(mail_enabled=False)) is None

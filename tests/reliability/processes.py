@@ -28,6 +28,7 @@ class WorkerProcess:
             "FORUMFLOW_TASK_QUEUE": task_queue,
             "FORUMFLOW_DATA_DIR": str(data_dir),
             "FORUMFLOW_REGISTER_URL": f"sqlite:///{data_dir / 'register.sqlite3'}",
+            "FORUMFLOW_SMTP_HOST": "127.0.0.1",
             "FORUMFLOW_SMTP_PORT": str(smtp_port),
             "FORUMFLOW_MAIL_FROM": "forumflow@forum.example.org",
             "FORUMFLOW_LOG_FORMAT": "json",
