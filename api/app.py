@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.body import body_schemas
+from api.body import body_models
+from api.methods import AllowedMethods
 from api.problems import install_handlers
 from api.routes import calendar, meetings, pages, register, requests, users
+from api.schema import component_schemas, route_models
 from api.services import ApiServices
 
 DESCRIPTION = """\
@@ -18,7 +20,8 @@ with the decision register that states where every pound came from.
 
 Every route but the health check needs `Authorization: Bearer <token>`. Errors share
 one body (`Problem`): 401 no or unknown token, 403 a role is missing, 404 nothing by
-that id, 409 a rule refused the action, 422 invalid input naming the field.
+that id, 409 a rule refused the action, 422 invalid input naming the field. Every
+timestamp in an answer is UTC, written with a `Z`. OPTIONS on any path lists its methods.
 """
 
 
@@ -32,6 +35,7 @@ def create_app(services: ApiServices) -> FastAPI:
     )
     app.state.services = services
     install_handlers(app)
+    app.add_middleware(AllowedMethods)
     for module in (requests, meetings, register, calendar, pages, users):
         app.include_router(module.router)
 
@@ -49,9 +53,11 @@ def create_app(services: ApiServices) -> FastAPI:
                 routes=app.routes,
                 separate_input_output_schemas=False,
             )
+            # Every model the API reads or answers, written with the rules of its
+            # validators (see api.schema); bodies are read raw, so FastAPI lists none.
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for name, schema in body_schemas().items():
-                schemas.setdefault(name, schema)
+            schemas.update(component_schemas([*body_models(), *route_models(app.routes)]))
+            document["components"]["schemas"] = dict(sorted(schemas.items()))
             app.openapi_schema = document
         return app.openapi_schema
 

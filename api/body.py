@@ -14,13 +14,12 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
 
 from api.problems import ApiError, invalid, validation_problems
+from api.schema import REF_TEMPLATE
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_REF = "#/components/schemas/{model}"
 MAX_BODY_BYTES = 1024 * 1024
 """The largest body any action takes: each text field is capped far below this, and a
 workflow's history event must stay under Temporal's per-payload limit."""
@@ -42,7 +41,7 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
         try:
             return model.model_validate_json(bytes(raw) or b"")
         except ValidationError as error:
-            issues = error.errors(include_url=False, include_input=False, include_context=False)
+            issues = error.errors(include_url=False, include_input=False)
             for issue in issues:
                 issue["loc"] = ("body", *issue["loc"])
             raise invalid(validation_problems(issues)) from None
@@ -68,18 +67,12 @@ def body_openapi(model: type[BaseModel]) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}
+                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model.__name__)}}
             },
         }
     }
 
 
-def body_schemas() -> dict[str, Any]:
-    """Component schemas of every body model registered with ``body_openapi``."""
-    if not _BODY_MODELS:
-        return {}
-    _, document = models_json_schema(
-        [(model, "validation") for model in _BODY_MODELS.values()], ref_template=_REF
-    )
-    schemas: dict[str, Any] = document.get("$defs", {})
-    return schemas
+def body_models() -> tuple[type[BaseModel], ...]:
+    """Every body model registered with ``body_openapi``, for the document's schemas."""
+    return tuple(_BODY_MODELS.values())

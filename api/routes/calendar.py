@@ -23,6 +23,7 @@ from accounts import User
 from api.auth import current_user, services
 from api.problems import json_problem_responses
 from api.services import ApiServices
+from api.utc import UtcRoute
 from domain.calendar import format_uk_date
 from domain.meetings import MeetingStage, MeetingState
 from forumflow.ical import (
@@ -34,7 +35,7 @@ from forumflow.ical import (
     meeting_event,
 )
 
-router = APIRouter(tags=["calendar"])
+router = APIRouter(tags=["calendar"], route_class=UtcRoute)
 
 log = structlog.get_logger(__name__)
 

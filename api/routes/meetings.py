@@ -13,9 +13,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from accounts import User
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
-from api.problems import ApiError, FieldProblem, invalid, responses
+from api.problems import ApiError, FieldProblem, describe_error, invalid, responses
 from api.services import ApiServices
 from api.transitions import add_transition_route, scoped_update_id
+from api.utc import UtcRoute
 from domain.calendar import to_london
 from domain.meetings import (
     MEETING_COMMAND_TRANSITION,
@@ -32,7 +33,7 @@ from domain.meetings import (
 from domain.models import Role
 from workflows import search_attributes
 
-router = APIRouter(prefix="/meetings", tags=["meetings"])
+router = APIRouter(prefix="/meetings", tags=["meetings"], route_class=UtcRoute)
 
 MEETING_ID_PATTERN = r"^meeting-[a-z0-9][a-z0-9-]{1,60}$"
 
@@ -62,7 +63,7 @@ class MeetingSummary(BaseModel):
     stage: MeetingStage | None
     meeting_date: date | None = Field(description="the meeting's day in Europe/London")
     papers_close_at: datetime | None = Field(
-        description="when the papers close (Europe/London), while they are still open"
+        description="when the papers close (5pm London time), while they are still open"
     )
     workflow_status: str = Field(description="running, completed, terminated, ...")
     scheduled_at: datetime | None = Field(description="when the meeting was scheduled")
@@ -107,7 +108,7 @@ def _require_startable(start: MeetingStart) -> None:
         )
     except (ValidationError, ValueError) as error:
         messages = (
-            [str(issue["msg"]) for issue in error.errors(include_url=False)]
+            [describe_error(issue) for issue in error.errors(include_url=False)]
             if isinstance(error, ValidationError)
             else [str(error)]
         )

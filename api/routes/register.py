@@ -11,21 +11,23 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from accounts import User
 from api.auth import current_user, services
+from api.params import CalendarDate
 from api.problems import FieldProblem, invalid, json_problem_responses, responses
 from api.services import ApiServices
+from api.utc import UtcRoute, in_utc
 from domain.calendar import to_london
 from domain.models import FundingSource
 from register.models import EntryKind, RegisterEntry
-from register.store import EXPORT_COLUMNS, DecisionRegister, ExportValue
+from register.store import EXPORT_COLUMNS, DecisionRegister
 
-router = APIRouter(prefix="/register", tags=["register"])
+router = APIRouter(prefix="/register", tags=["register"], route_class=UtcRoute)
 
 # A spreadsheet runs a cell that starts with one of these as a formula; titles and
 # summaries are typed by people, so exported text is kept from being executed.
@@ -68,10 +70,10 @@ def register_filter(
         pattern=r"^[a-z][a-z_]{1,39}$",
         description="e.g. approved, approved_as_amended, rejected, deferred, extended, ended",
     ),
-    since: date | None = Query(
+    since: CalendarDate | None = Query(
         default=None, description="meeting date (else the day recorded) on or after this"
     ),
-    until: date | None = Query(
+    until: CalendarDate | None = Query(
         default=None, description="meeting date (else the day recorded) on or before this"
     ),
     request_ref: str | None = Query(
@@ -102,10 +104,56 @@ def _entries(register: DecisionRegister, chosen: RegisterFilter) -> list[Registe
     return found
 
 
-def _rows(register: DecisionRegister, chosen: RegisterFilter) -> list[dict[str, ExportValue]]:
+def _json_array(value: object) -> object:
+    # The register writes list columns as JSON text, ready for a CSV cell; the API's rows
+    # carry them as the arrays they are.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class ExportRow(BaseModel):
+    """One row of the register export: an entry's fields, repeated for each agreed option.
+
+    An entry without agreed options has one row with empty option columns; total
+    ``option_amount_pence`` by ``option_source`` to total the money by source.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str
+    request_ref: str
+    cycle: int
+    kind: EntryKind
+    recorded_at: datetime
+    meeting_date: date | None
+    outcome: str
+    title: str
+    amount_pence: int | None
+    period_start: date | None = Field(
+        description="the funding period: the agreed options' span for a decision or minute "
+        "that agrees money, the period asked for by one that does not"
+    )
+    period_end: date | None
+    recurrent: bool
+    option_id: str | None
+    option_source: str | None
+    option_source_detail: str | None
+    option_amount_pence: int | None
+    amendments: Annotated[tuple[str, ...], BeforeValidator(_json_array)]
+    phases: Annotated[tuple[dict[str, str | int], ...], BeforeValidator(_json_array)] = Field(
+        description="a de-delegation's outcome and count in each school phase"
+    )
+    summary: str
+    recorded_by: str
+    workflow_id: str
+    run_id: str
+
+
+def _rows(register: DecisionRegister, chosen: RegisterFilter) -> list[ExportRow]:
     keys = {entry.idempotency_key for entry in _entries(register, chosen)}
     return [
-        row for row in register.export_rows(chosen.request_ref) if row["idempotency_key"] in keys
+        ExportRow.model_validate(row)
+        for row in register.export_rows(chosen.request_ref)
+        if row["idempotency_key"] in keys
     ]
 
 
@@ -114,7 +162,9 @@ def _attachment(extension: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="forumflow-register-{today}.{extension}"'}
 
 
-def _cell(value: ExportValue) -> ExportValue:
+def _cell(value: object) -> object:
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -158,14 +208,15 @@ def export_csv(
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for row in _rows(svc.register, chosen):
-        writer.writerow({column: _cell(value) for column, value in row.items()})
+    for row in in_utc(_rows(svc.register, chosen)):
+        cells = row.model_dump(mode="json")
+        writer.writerow({column: _cell(cells[column]) for column in EXPORT_COLUMNS})
     return CsvResponse(out.getvalue(), headers=_attachment("csv"))
 
 
 @router.get(
     "/export.json",
-    response_model=list[dict[str, str | int | bool | None]],
+    response_model=list[ExportRow],
     responses=responses(401, 422),
     summary="Export the register as JSON rows",
 )
@@ -173,7 +224,9 @@ def export_json(
     _: Annotated[User, Depends(current_user)],
     svc: Annotated[ApiServices, Depends(services)],
     chosen: Filter,
-) -> Any:
-    """The same rows as the CSV export, as a JSON array of objects keyed by column."""
-    body = json.dumps(_rows(svc.register, chosen), ensure_ascii=False)
-    return Response(body, media_type="application/json", headers=_attachment("json"))
+    response: Response,
+) -> list[ExportRow]:
+    """The same rows as the CSV export, as a JSON array of objects keyed by column; the
+    list columns (amendments, phases) are JSON arrays."""
+    response.headers.update(_attachment("json"))
+    return _rows(svc.register, chosen)

@@ -14,11 +14,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from accounts import User
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
+from api.params import CalendarDate
 from api.problems import ApiError, responses
 from api.services import ApiServices
 from api.transitions import add_transition_route, scoped_update_id
+from api.utc import UtcRoute, in_utc
 from domain.calendar import LONDON, to_london
 from domain.commands import COMMAND_TRANSITION, Command, Transition
+from domain.deadlines import at_close_of_business
 from domain.lifecycle import PERMISSIONS
 from domain.models import (
     ForumSettings,
@@ -37,7 +40,7 @@ from workflows.messages import (
     TransitionResult,
 )
 
-router = APIRouter(prefix="/requests", tags=["requests"])
+router = APIRouter(prefix="/requests", tags=["requests"], route_class=UtcRoute)
 
 Reference = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,40}$")]
 IdempotencyKey = Annotated[
@@ -54,7 +57,8 @@ IdempotencyKey = Annotated[
 class CreateRequest(BaseModel):
     """A new request: the officer's draft, and optionally the forum's settings and dates."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Strict like the domain's models: a date is an ISO string, never a number of seconds.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     draft: RequestDraft
     settings: ForumSettings | None = None
@@ -72,7 +76,10 @@ class RequestSummary(BaseModel):
     stage: Stage | None
     meeting_date: date | None
     funding_sources: tuple[str, ...]
-    next_deadline: datetime | None
+    next_deadline: datetime | None = Field(
+        description="when the next thing is due: 5pm London time on the papers deadline "
+        "(tabled) or the evaluation report's day (minuted, evaluation)"
+    )
     started_at: datetime | None
 
 
@@ -93,7 +100,14 @@ def _london_midnight_utc(day: date) -> str:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestState,
-    responses=responses(401, 403, 409, 413, 422),
+    responses={
+        200: {
+            "model": RequestState,
+            "description": "The same draft sent again by its author (a retry): the request "
+            "as it is; nothing is started",
+        },
+        **responses(401, 403, 409, 413, 422),
+    },
     openapi_extra=body_openapi(CreateRequest),
     summary="Create a request (officer)",
 )
@@ -111,8 +125,9 @@ async def create_request(
     except RequestAlreadyExists:
         existing = await svc.requests.state(body.draft.reference)
         first = existing.audit[0] if existing.audit else None
-        if existing.draft == body.draft and first is not None and first.actor_id == user.user_id:
-            return JSONResponse(existing.model_dump(mode="json"), status_code=200)
+        sent = RequestDraft.model_validate({**dict(body.draft), "author_id": user.user_id})
+        if existing.draft == sent and first is not None and first.actor_id == user.user_id:
+            return JSONResponse(in_utc(existing).model_dump(mode="json"), status_code=200)
         raise
     return await svc.requests.state(body.draft.reference)
 
@@ -127,9 +142,9 @@ async def list_requests(
     _: Annotated[User, Depends(current_user)],
     svc: Annotated[ApiServices, Depends(services)],
     stage: Stage | None = None,
-    meeting_date: date | None = Query(default=None, description="tabled for this meeting"),
+    meeting_date: CalendarDate | None = Query(default=None, description="tabled for this meeting"),
     funding_source: FundingSource | None = None,
-    deadline_before: date | None = Query(
+    deadline_before: CalendarDate | None = Query(
         default=None, description="next deadline on or before this day"
     ),
     limit: int = Query(default=100, ge=1, le=1000),
@@ -168,7 +183,9 @@ async def list_requests(
             # where a summer date is the evening before.
             meeting_date=to_london(meeting).date() if meeting else None,
             funding_sources=tuple(attributes.get(search_attributes.FUNDING_SOURCES) or ()),
-            next_deadline=to_london(deadline) if deadline else None,
+            # Stored as the London day the papers or the report are due; they are due
+            # by 5pm that day, as GET /requests/{reference}/deadlines says.
+            next_deadline=at_close_of_business(to_london(deadline).date()) if deadline else None,
             started_at=execution.start_time,
         )
         if len(found) >= limit:
@@ -233,7 +250,7 @@ async def get_allowed_actions(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> AllowedActions:
     """The transitions the signed-in user's roles allow in the request's current stage."""
-    return await svc.requests.allowed_actions(reference, tuple(sorted(user.roles)))
+    return await svc.requests.allowed_actions(reference, tuple(sorted(user.roles)), user.user_id)
 
 
 async def _refuse_if_finished(svc: ApiServices, reference: str) -> None:

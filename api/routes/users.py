@@ -17,9 +17,10 @@ from api.auth import current_user, require_role, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import responses
 from api.services import ApiServices
+from api.utc import UtcRoute
 from domain.models import Role
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=UtcRoute)
 
 UserIdPath = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$", description='e.g. "sean.hogg"')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable
 
@@ -21,6 +22,7 @@ from tests.lifecycle.drive import approved_request, evaluated_request, new_refer
 from tests.lifecycle.scenario import (
     CENTRALLY_RETAINED,
     MEMBERS,
+    POSTS_PERIOD,
     TOTAL_PENCE,
     middlesbrough_draft,
 )
@@ -123,6 +125,47 @@ async def test_the_json_export_has_the_same_rows_with_numbers(api: Api) -> None:
     assert (row["request_ref"], row["option_source"]) == (reference, SOURCE)
     assert row["option_amount_pence"] == TOTAL_PENCE
     assert row["amount_pence"] == TOTAL_PENCE
+
+
+async def test_decision_rows_give_the_period_agreed(api: Api) -> None:
+    """A decision's rows, in both exports and the register, carry the period it agreed."""
+    reference = await approved_request(api.services.requests)
+    await recorded(api, reference, [EntryKind.DECISION])
+    query = f"?request_ref={reference}"
+
+    (row,) = (await api.http.get(f"/register/export.json{query}", headers=api.auth(MEMBER))).json()
+    exported = await api.http.get(f"/register/export.csv{query}", headers=api.auth(MEMBER))
+    (cells,) = list(csv.DictReader(io.StringIO(exported.text)))
+    (entry,) = await entries(api, query)
+
+    period = (POSTS_PERIOD.start.isoformat(), POSTS_PERIOD.end.isoformat())
+    assert row["kind"] == "decision"
+    assert (row["period_start"], row["period_end"]) == period
+    assert (cells["period_start"], cells["period_end"]) == period
+    assert (entry["period_start"], entry["period_end"]) == period
+
+
+async def test_the_json_export_gives_amendments_as_an_array(api: Api) -> None:
+    """export.json's amendments is a JSON array of strings; the CSV cell holds it as JSON text."""
+    reference = await approved_request(api.services.requests)
+    await recorded(api, reference, [EntryKind.DECISION])
+    query = f"?request_ref={reference}"
+
+    (row,) = (await api.http.get(f"/register/export.json{query}", headers=api.auth(MEMBER))).json()
+    exported = await api.http.get(f"/register/export.csv{query}", headers=api.auth(MEMBER))
+    (cells,) = list(csv.DictReader(io.StringIO(exported.text)))
+
+    assert row["amendments"] == []
+    assert json.loads(cells["amendments"]) == []
+    document = (await api.http.get("/openapi.json")).json()
+    (schema,) = [
+        operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        for path, operation in document["paths"].items()
+        if path == "/register/export.json"
+    ]
+    row_schema = document["components"]["schemas"][schema["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert row_schema["properties"]["amendments"]["type"] == "array"
+    assert list(row_schema["properties"]) == list(EXPORT_COLUMNS)
 
 
 async def test_text_that_a_spreadsheet_would_run_is_exported_inert(api: Api) -> None:

@@ -183,7 +183,7 @@ async def test_float_pence_on_create_is_422_and_starts_nothing(api: Api) -> None
     )
     problem = _problem(response, 422)
     assert "body.draft.cost_lines.0.unit_cost_pence" in _fields(problem)
-    assert "valid integer" in problem["message"]
+    assert "whole number of pence" in problem["message"]
     missing = await api.http.get(f"/requests/{draft['reference']}", headers=api.auth("sean.hogg"))
     assert missing.status_code == 404
 

@@ -77,16 +77,11 @@ async def test_filters_by_stage_meeting_source_and_deadline(api: Api) -> None:
     await _eventually(api, {"funding_source": "dsg_schools_block_dedelegation"}, {schools})
     await _eventually(api, {"funding_source": "centrally_retained"}, {july, december})
 
-    # A tabled request's next deadline is its papers deadline, at London midnight.
+    # A tabled request's next deadline is its papers deadline (the filter takes its day).
     due = papers_deadline(JULY_2018_MEETING, 5)
     await _eventually(api, {"deadline_before": due.isoformat()}, {july})
     await _eventually(api, {"deadline_before": (due - timedelta(days=1)).isoformat()}, set())
-    rows = await _eventually(
-        api, {"deadline_before": DECEMBER_MEETING.isoformat()}, {july, december}
-    )
-    deadlines = {row["reference"]: row["next_deadline"] for row in rows}
-    assert deadlines[july].startswith(f"{due.isoformat()}T00:00:00")
-    assert deadlines[july].endswith("+01:00")
+    await _eventually(api, {"deadline_before": DECEMBER_MEETING.isoformat()}, {july, december})
 
     await _eventually(
         api,
@@ -97,6 +92,24 @@ async def test_filters_by_stage_meeting_source_and_deadline(api: Api) -> None:
         },
         {december},
     )
+
+
+async def test_next_deadline_is_the_instant_the_papers_close(api: Api) -> None:
+    """A tabled request's next_deadline is 5pm London on its papers deadline, written in UTC."""
+    forum = api.services.requests
+    july = await tabled(forum)
+    december = await tabled(forum, DECEMBER_MEETING)
+
+    rows = await _eventually(api, {"stage": "tabled"}, {july, december})
+
+    deadlines = {row["reference"]: row["next_deadline"] for row in rows}
+    july_due = papers_deadline(JULY_2018_MEETING, 5)
+    december_due = papers_deadline(DECEMBER_MEETING, 5)
+    assert deadlines[july] == f"{july_due.isoformat()}T16:00:00Z"
+    assert deadlines[december] == f"{december_due.isoformat()}T17:00:00Z"
+    listed = await api.http.get(f"/requests/{july}/deadlines", headers=api.auth("clerk"))
+    (papers,) = [d for d in listed.json()["deadlines"] if d["kind"] == "papers"]
+    assert papers["due"] == deadlines[july]
 
 
 async def test_limit_caps_the_listing(api: Api) -> None:
