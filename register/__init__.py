@@ -8,6 +8,7 @@ from register.models import (
     EVALUATION_OUTCOMES,
     AgreedFunding,
     EntryKind,
+    PhaseTally,
     RegisterConflict,
     RegisterEntry,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "DecisionRegister",
     "EntryKind",
     "ExportValue",
+    "PhaseTally",
     "RegisterConflict",
     "RegisterEntry",
     "create_register_engine",

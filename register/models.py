@@ -74,6 +74,29 @@ class AgreedFunding(BaseModel):
     amount_pence: Pence
 
 
+PHASE_OUTCOMES: frozenset[str] = frozenset({"approved", "rejected", "not_decided"})
+
+
+class PhaseTally(BaseModel):
+    """One school phase's decision on a de-delegation: its maintained members decide for
+    their own schools, so the register keeps each phase's outcome and count."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    phase: NonEmptyStr = Field(description='member group code, e.g. "maintained_primary"')
+    outcome: NonEmptyStr = Field(description="approved, rejected or not_decided")
+    for_count: int = Field(ge=0)
+    against_count: int = Field(ge=0)
+    abstentions: int = Field(ge=0)
+
+    @field_validator("outcome")
+    @classmethod
+    def _known_outcome(cls, value: str) -> str:
+        if value not in PHASE_OUTCOMES:
+            raise ValueError(f"phase outcome {value!r} is not one of {sorted(PHASE_OUTCOMES)}")
+        return value
+
+
 class RegisterEntry(BaseModel):
     """One durable fact about a request, written once under its idempotency key."""
 
@@ -105,6 +128,9 @@ class RegisterEntry(BaseModel):
     )
     agreed_options: tuple[AgreedFunding, ...] = ()
     amendments: tuple[str, ...] = ()
+    phases: tuple[PhaseTally, ...] = Field(
+        default=(), description="a de-delegation's outcome and count in each school phase"
+    )
     summary: str = ""
     recorded_by: NonEmptyStr
     workflow_id: NonEmptyStr
