@@ -25,6 +25,7 @@ from api.services import ApiServices
 from domain.models import Role
 from forumflow.client import connect
 from forumflow.settings import Settings
+from register.migrations import upgrade_database
 
 log = structlog.get_logger(__name__)
 
@@ -152,6 +153,7 @@ async def api_services(settings: Settings, services: ApiServices) -> AsyncIterat
 
 async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
     """The API alone, on a Temporal server that is already running, until ``stop`` is set."""
+    await asyncio.to_thread(upgrade_database, settings.resolved_register_url)
     client = await connect(settings)
     services = ApiServices.build(settings, client)
     async with (

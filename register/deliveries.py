@@ -52,8 +52,8 @@ DeliveryStatus = Literal["sending", "sent"]
 DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
 """Longer than any one SMTP exchange can take with the mailer's per-operation timeout."""
 
-# A metadata of its own, so creating the register's schema does not create this table
-# and vice versa; the same naming convention keeps constraint names alike.
+# A metadata of its own (the table came with its own store); the same naming convention
+# keeps constraint names alike. The migrations create it with the register's tables.
 deliveries_metadata = MetaData(naming_convention=metadata.naming_convention)
 
 notice_deliveries = Table(
@@ -124,8 +124,11 @@ class DeliveryLog:
         return self._engine
 
     def create_schema(self) -> None:
-        """Create the deliveries table if missing; safe to call on every start."""
-        deliveries_metadata.create_all(self._engine, checkfirst=True)
+        """Upgrade the database to the newest schema migration, which has the deliveries
+        table; safe to call on every start. See register.migrations."""
+        from register.migrations import upgrade_database
+
+        upgrade_database(self._engine.url)
 
     def close(self) -> None:
         """Release pooled connections, if the engine was created here."""

@@ -40,9 +40,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
@@ -52,6 +50,7 @@ from register.models import (
     APPROVED_OUTCOMES,
     AgreedFunding,
     EntryKind,
+    PhaseTally,
     RegisterConflict,
     RegisterEntry,
 )
@@ -76,6 +75,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "option_source_detail",
     "option_amount_pence",
     "amendments",
+    "phases",
     "summary",
     "recorded_by",
     "workflow_id",
@@ -114,7 +114,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# Stable constraint names so a later migration tool can refer to them.
+# Stable constraint names, which the migrations spell out. A change to these tables
+# needs a revision in register/migrations/versions: tests/register/test_migrations.py
+# fails while the newest revision's schema differs from these declarations.
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -148,10 +150,13 @@ register_entries = Table(
     Column("amount_pence", BigInteger, nullable=True),
     Column("period_start", Date, nullable=True),
     Column("period_end", Date, nullable=True),
-    # Nullable with a default so it can be added to a register that already holds rows
-    # (see _add_missing_columns); NULL there means the flag was not recorded: one-off.
+    # Nullable with a default because it was added to registers that already held rows;
+    # NULL there means the flag was not recorded: one-off.
     Column("recurrent", Boolean, nullable=True, server_default=false()),
     Column("amendments", JSON, nullable=False),
+    # A de-delegation's outcome and count per school phase; NULL on entries written
+    # before phases were recorded, read back as none.
+    Column("phases", JSON, nullable=True),
     Column("summary", Text, nullable=False),
     Column("recorded_by", Text, nullable=False),
     Column("workflow_id", Text, nullable=False),
@@ -235,11 +240,12 @@ class DecisionRegister:
         return self._engine
 
     def create_schema(self) -> None:
-        """Create the register's tables if missing, and add columns newer than an
-        existing table; safe to call on every start."""
-        metadata.create_all(self._engine, checkfirst=True)
-        with self._engine.begin() as conn:
-            _add_missing_columns(conn)
+        """Upgrade the database to the newest schema migration (the register's tables, the
+        delivery log's and the user directory's: one database, one chain of revisions);
+        safe to call on every start. See register.migrations."""
+        from register.migrations import upgrade_database
+
+        upgrade_database(self._engine.url)
 
     def close(self) -> None:
         """Release the engine's pooled connections."""
@@ -422,36 +428,12 @@ def _entry_row(entry: RegisterEntry) -> dict[str, Any]:
         "period_end": entry.period_end,
         "recurrent": entry.recurrent,
         "amendments": list(entry.amendments),
+        "phases": [phase.model_dump() for phase in entry.phases],
         "summary": entry.summary,
         "recorded_by": entry.recorded_by,
         "workflow_id": entry.workflow_id,
         "run_id": entry.run_id,
     }
-
-
-# Columns added after the first release, which create_all does not add to an existing
-# table. Each must be nullable or have a server default, so existing rows stay valid.
-_ADDED_COLUMNS = (register_entries.c.recurrent,)
-
-
-def _add_missing_columns(conn: Connection) -> None:
-    present = {column["name"] for column in inspect(conn).get_columns(register_entries.name)}
-    preparer = conn.dialect.identifier_preparer
-    for column in _ADDED_COLUMNS:
-        if column.name in present:
-            continue
-        column_type = column.type.compile(dialect=conn.dialect)
-        default = ""
-        if column.server_default is not None:
-            clause = column.server_default.arg  # type: ignore[attr-defined]
-            compiled = clause.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-            default = f" DEFAULT {compiled}"
-        conn.execute(
-            text(
-                f"ALTER TABLE {preparer.format_table(register_entries)} "
-                f"ADD COLUMN {preparer.format_column(column)} {column_type}{default}"
-            )
-        )
 
 
 def _agreed_funding_rows(entry_id: int, options: Iterable[AgreedFunding]) -> list[dict[str, Any]]:
@@ -534,6 +516,7 @@ def _entry_from_rows(rows: Sequence[Row[Any]]) -> RegisterEntry:
             if row.option_id is not None
         ),
         amendments=tuple(first.amendments),
+        phases=tuple(PhaseTally.model_validate(phase) for phase in first.phases or ()),
         summary=first.summary,
         recorded_by=first.recorded_by,
         workflow_id=first.workflow_id,
@@ -556,6 +539,7 @@ def _export_rows(entry: RegisterEntry) -> list[dict[str, ExportValue]]:
         "period_end": _iso(entry.period_end),
         "recurrent": entry.recurrent,
         "amendments": json.dumps(list(entry.amendments)),
+        "phases": json.dumps([phase.model_dump() for phase in entry.phases]),
         "summary": entry.summary,
         "recorded_by": entry.recorded_by,
         "workflow_id": entry.workflow_id,

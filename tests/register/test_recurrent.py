@@ -61,11 +61,14 @@ def test_export_rows_carry_the_recurrent_flag(recurrent_register: DecisionRegist
 def test_create_schema_adds_the_column_to_a_register_that_predates_it(
     recurrent_register: DecisionRegister,
 ) -> None:
-    """A table without the recurrent column gains it; its old rows read as one-off."""
+    """An unversioned register made before the recurrent (and phases) columns gains them
+    when adopted by the migrations; its old rows read as one-off."""
     older = make_entry()
     recurrent_register.record(older)
     with recurrent_register.engine.begin() as conn:
         conn.execute(text("ALTER TABLE register_entries DROP COLUMN recurrent"))
+        conn.execute(text("ALTER TABLE register_entries DROP COLUMN phases"))
+        conn.execute(text("DROP TABLE alembic_version"))
 
     recurrent_register.create_schema()
     recurrent_register.record(
