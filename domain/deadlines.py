@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, Field
 
 from domain.calendar import (
     LONDON,
+    DecisionPlan,
     add_months,
     annual_dsg_decision_date,
     default_calendar,
@@ -250,6 +251,22 @@ def _how_late(decide_by: date, decided: date) -> str:
     return " and ".join(parts)
 
 
+def _plan_at_the_latest(
+    state: RequestState, service_start: date, scheduled_meetings: Sequence[date]
+) -> DecisionPlan:
+    """The procurement plan as it stands on the latest decision date itself: the last
+    meeting that can still decide, and its papers deadline, whatever today is."""
+    settings = state.settings
+    decide_by = latest_decision_date(service_start, settings.procurement_lead_in_months)
+    return plan_procurement_decision(
+        service_start,
+        scheduled_meetings,
+        settings.procurement_lead_in_months,
+        settings.papers_clear_working_days,
+        today=decide_by,
+    )
+
+
 def annual_decision_too_late(
     state: RequestState, scheduled_meetings: Sequence[date] = ()
 ) -> str | None:
@@ -265,17 +282,11 @@ def annual_decision_too_late(
     settings = state.settings
     if not state.draft.procurement_needed or service_start is None:
         return None
-    decide_by = latest_decision_date(service_start, settings.procurement_lead_in_months)
+    plan = _plan_at_the_latest(state, service_start, scheduled_meetings)
+    decide_by = plan.latest_decision_date
     annual = annual_dsg_decision_date(financial_year_of(service_start), settings.dsg_decision_month)
     if annual <= decide_by:
         return None
-    plan = plan_procurement_decision(
-        service_start,
-        scheduled_meetings,
-        settings.procurement_lead_in_months,
-        settings.papers_clear_working_days,
-        today=decide_by,
-    )
     if plan.last_meeting is not None and plan.papers_deadline is not None:
         where = (
             f", at the {format_uk_date(plan.last_meeting)} meeting with papers published by "
@@ -342,19 +353,11 @@ def drafting_warning_starts(
     London day after the last usable meeting's papers deadline (None: not drafting, no
     procurement, or no meeting falls before the latest decision date)."""
     service_start = state.draft.service_start
-    settings = state.settings
     if state.stage is not Stage.drafting or not state.draft.procurement_needed:
         return None
     if service_start is None:
         return None
-    decide_by = latest_decision_date(service_start, settings.procurement_lead_in_months)
-    plan = plan_procurement_decision(
-        service_start,
-        scheduled_meetings,
-        settings.procurement_lead_in_months,
-        settings.papers_clear_working_days,
-        today=decide_by,
-    )
+    plan = _plan_at_the_latest(state, service_start, scheduled_meetings)
     if plan.papers_deadline is None:
         return None
     return datetime.combine(plan.papers_deadline + timedelta(days=1), time(0, 0), tzinfo=LONDON)

@@ -196,16 +196,22 @@ async def _procurement_warned(rec: Recording, reference: str) -> Mapping[str, st
     return {}
 
 
-async def _meeting_moved(rec: Recording, reference: str) -> Mapping[str, str]:
-    """Tabled for a meeting that is then moved two weeks on: the request follows it."""
+async def _meeting_in_40_days(rec: Recording) -> MeetingStart:
+    """A new meeting of the whole forum at 10am, 40 days from the server's now."""
     starts_at = ten_am(40, await rec.env.get_current_time())
-    day = to_london(starts_at).date()
-    start = MeetingStart(
-        meeting_id=f"meeting-{day.isoformat()}-{uuid.uuid4().hex[:8]}",
+    return MeetingStart(
+        meeting_id=f"meeting-{to_london(starts_at).date().isoformat()}-{uuid.uuid4().hex[:8]}",
         starts_at=starts_at,
         location="Town Hall, Middlesbrough",
         membership=MEMBERSHIP,
     )
+
+
+async def _meeting_moved(rec: Recording, reference: str) -> Mapping[str, str]:
+    """Tabled for a meeting that is then moved two weeks on: the request follows it."""
+    start = await _meeting_in_40_days(rec)
+    starts_at = start.starts_at
+    day = to_london(starts_at).date()
     await rec.meetings.schedule(start)
     await draft_to_options(rec.forum, middlesbrough_draft(reference))
     await recommend_and_table(rec.forum, reference, meeting=day)
@@ -278,14 +284,7 @@ async def _meeting_cancelled_with_an_open_action(
 ) -> Mapping[str, str]:
     """A meeting with no chair contact set is cancelled with an action open: the action is
     flagged to the chair."""
-    starts_at = ten_am(40, await rec.env.get_current_time())
-    day = to_london(starts_at).date()
-    start = MeetingStart(
-        meeting_id=f"meeting-{day.isoformat()}-{uuid.uuid4().hex[:8]}",
-        starts_at=starts_at,
-        location="Town Hall, Middlesbrough",
-        membership=MEMBERSHIP,
-    )
+    start = await _meeting_in_40_days(rec)
     handle = await rec.meetings.schedule(start)
     action = AddAction(
         action_id="ehp-impact", request_ref=reference, description="Report", owner="Sean Hogg"
