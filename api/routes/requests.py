@@ -93,7 +93,8 @@ class RequestList(BaseModel):
 
 def _london_midnight_utc(day: date) -> str:
     midnight = datetime.combine(day, time(0, 0), tzinfo=LONDON)
-    return midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime writes the year 578 as "578", which is no timestamp.
+    return midnight.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @router.post(

@@ -154,3 +154,13 @@ async def test_invalid_filters_are_422_naming_the_parameter(api: Api) -> None:
         response = await api.http.get("/requests", params=params, headers=api.auth("clerk"))
         assert response.status_code == 422, response.text
         assert field in {p["field"] for p in response.json()["problems"]}
+
+
+async def test_a_meeting_day_before_the_year_1000_is_listed_not_refused(api: Api) -> None:
+    """A calendar day such as 0578-10-11 is valid input: the listing answers 200 (with
+    nothing tabled that day), where the visibility query once got a three-digit year."""
+    response = await api.http.get(
+        "/requests", params={"meeting_date": "0578-10-11"}, headers=api.auth("clerk")
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["requests"] == []
