@@ -8,7 +8,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import activity
 
-from register import APPROVED_OUTCOMES, AgreedFunding, DecisionRegister, EntryKind, RegisterEntry
+from contracts.register import APPROVED_OUTCOMES, AgreedFunding, EntryKind, RegisterEntry
+from storage.register import DecisionRegister
 
 
 class RecurrentFundingQuery(BaseModel):

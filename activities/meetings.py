@@ -8,10 +8,10 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts.request import TransitionResult, TransitionUpdate
 from domain.commands import FollowMeeting, Transition
 from domain.errors import AlreadyAtMeetingDate
 from domain.meetings import CarryForward, FollowMove, FollowOutcome, FollowReport
-from workflows.messages import TransitionResult, TransitionUpdate
 
 CARRY_IN_SIGNAL = "carry_in"
 """The signal a meeting workflow takes carried items and actions on."""

@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from accounts import UserDirectory
+from adapters.mailer import MailDeliveryError, SmtpMailer, build_email
 from domain.models import Role
 from domain.notices import Notice, Recipient
-from forumflow.mailer import MailDeliveryError, SmtpMailer, build_email
-from register.deliveries import DeliveryLog
+from storage.accounts import UserDirectory
+from storage.deliveries import DeliveryLog
 
 OFFICES = frozenset({Role.chair, Role.clerk})
 """Roles a notice addresses as an office ("The chair"): whoever holds it hears of it.

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from register import DecisionRegister, RegisterConflict, RegisterEntry
+from contracts.register import RegisterConflict, RegisterEntry
+from storage.register import DecisionRegister
 
 
 class RecordOutcome(BaseModel):

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from accounts import User
 from api.problems import ApiError
 from api.services import ApiServices
 from domain.models import Role
+from storage.accounts import User
 
 _bearer = HTTPBearer(auto_error=False, description="a token minted for the user")
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
-from accounts import UnknownUser, UserAlreadyExists
-from forumflow.meetings import MeetingAlreadyExists
-from forumflow.requests import RequestAlreadyExists, TransitionRefused
+from clients.meetings import MeetingAlreadyExists
+from clients.requests import RequestAlreadyExists, TransitionRefused
+from storage.accounts import UnknownUser, UserAlreadyExists
 
 
 class FieldProblem(BaseModel):

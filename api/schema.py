@@ -29,7 +29,6 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 from starlette.routing import BaseRoute
 
-from accounts import NewUser
 from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
 from domain.commands import CloseVote, FollowMeeting, RecordAttendance
 from domain.meetings import (
@@ -53,6 +52,7 @@ from domain.models import (
     Role,
     Text,
 )
+from storage.accounts import NewUser
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 

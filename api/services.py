@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from accounts import UserDirectory
-from forumflow.meetings import ForumMeetings
-from forumflow.requests import FundingRequests
-from forumflow.settings import Settings
-from register.store import DecisionRegister
+from clients.meetings import ForumMeetings
+from clients.requests import FundingRequests
+from config.settings import Settings
+from storage.accounts import UserDirectory
+from storage.register import DecisionRegister
 
 
 @dataclass(frozen=True)

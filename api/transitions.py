@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from accounts import User
 from api.body import body_openapi
 from api.problems import responses
 from domain.models import Role
+from storage.accounts import User
 
 
 def scoped_update_id(transition: str, user: User, idempotency_key: str | None) -> str | None:

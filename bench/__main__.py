@@ -4,7 +4,7 @@ The dev server (the Temporal CLI's, started as the tests start it: in-memory SQL
 unless ``--dev-db`` names a file, headless, with forumflow's search attributes)
 serves the latency, lifecycle, memory and listing benchmarks; the Java
 time-skipping test server serves the two-year benchmark. Both binaries come from
-``forumflow.toolchain``.
+``devtools.toolchain``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from bench.suite import (
     memory_and_listing,
     timeskip,
 )
-from forumflow.logs import configure_logging
-from forumflow.toolchain import ToolchainError, ensure_temporal_cli
-from workflows import search_attributes
+from config.logs import configure_logging
+from contracts import search_attributes
+from devtools.toolchain import ToolchainError, ensure_temporal_cli
 
 BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -162,8 +162,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--dev-db",
         type=Path,
         default=None,
-        help="run the dev server on this SQLite file (as `forumflow run` does) instead of "
-        "in memory",
+        help="run the dev server on this SQLite file (as `scripts/run` does) instead of in memory",
     )
     parser.add_argument(
         "--work-dir",

@@ -12,7 +12,7 @@ import pydantic
 import temporalio
 
 from bench.measure import load_average
-from forumflow.toolchain import TEST_SERVER_VERSION, cli_version
+from devtools.toolchain import TEST_SERVER_VERSION, cli_version
 
 
 def _proc_field(path: str, name: str) -> str | None:

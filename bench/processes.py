@@ -10,7 +10,7 @@ from types import TracebackType
 
 from bench.measure import rss_kib
 from bench.worker import READY
-from forumflow.devserver import terminate
+from devtools.devserver import terminate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -42,12 +42,12 @@ from bench.scenario import (
     table_step,
     voting_steps,
 )
+from clients.requests import FundingRequests
+from contracts import search_attributes
+from devtools.devserver import add_search_attributes
+from devtools.toolchain import ensure_test_server
 from domain.calendar import LONDON
 from domain.models import Period
-from forumflow.devserver import add_search_attributes
-from forumflow.requests import FundingRequests
-from forumflow.toolchain import ensure_test_server
-from workflows import search_attributes
 
 T = TypeVar("T")
 

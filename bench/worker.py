@@ -22,9 +22,9 @@ from temporalio.worker import Worker
 
 from activities.notify import NotificationActivities
 from bench.baseline_workflow import BaselineWorkflow
-from forumflow.logs import configure_logging
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
+from config.logs import configure_logging
+from storage.deliveries import DeliveryLog
+from storage.register import DecisionRegister
 from worker.app import WorkerDependencies, build_worker
 
 READY = "ready"

@@ -19,13 +19,13 @@ import structlog
 import uvicorn
 from fastapi import FastAPI
 
-from accounts import NewUser, User, UserDirectory
 from api.app import create_app
 from api.services import ApiServices
+from clients.connection import connect
+from config.settings import Settings
 from domain.models import Role
-from forumflow.client import connect
-from forumflow.settings import Settings
-from register.migrations import upgrade_database
+from storage.accounts import NewUser, User, UserDirectory
+from storage.migrations import upgrade_database
 
 log = structlog.get_logger(__name__)
 

@@ -19,10 +19,10 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notify import NotificationActivities
-from forumflow.mailer import SmtpMailer
-from forumflow.requests import FundingRequests
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
+from adapters.mailer import SmtpMailer
+from clients.requests import FundingRequests
+from storage.deliveries import DeliveryLog
+from storage.register import DecisionRegister
 from tests.databases import BACKENDS, database_urls
 from tests.servers import SERVER_KINDS, STARTED, start_environment
 from tests.smtp import RecordingSmtpServer

@@ -14,9 +14,9 @@ from temporalio.client import (
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from forumflow.devserver import add_search_attributes
-from forumflow.toolchain import ensure_temporal_cli, ensure_test_server
-from workflows import search_attributes
+from contracts import search_attributes
+from devtools.devserver import add_search_attributes
+from devtools.toolchain import ensure_temporal_cli, ensure_test_server
 
 SERVER_KINDS = ("time-skipping", "dev")
 

@@ -22,8 +22,8 @@ import yaml
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from config.settings import Settings
 from forumflow.__main__ import build_parser
-from forumflow.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -15,9 +15,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import decode_typed_search_attributes
 from temporalio.worker import Replayer
 
+from contracts import search_attributes
 from domain.models import Stage
 from worker.app import workflow_classes
-from workflows import search_attributes
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))

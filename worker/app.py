@@ -12,17 +12,17 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from accounts import UserDirectory
 from activities.annual_review import AnnualReviewActivities
 from activities.meetings import MeetingActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
-from forumflow.mailer import mailer_from_settings
-from forumflow.outbox import Outbox
-from forumflow.settings import Settings
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
-from register.migrations import upgrade_database
+from adapters.mailer import mailer_from_settings
+from adapters.outbox import Outbox
+from config.settings import Settings
+from storage.accounts import UserDirectory
+from storage.deliveries import DeliveryLog
+from storage.migrations import upgrade_database
+from storage.register import DecisionRegister
 from workflows.annual_review import AnnualReviewWorkflow
 from workflows.funding_request import FundingRequestWorkflow
 from workflows.meeting import MeetingWorkflow

@@ -8,11 +8,11 @@ import signal
 import structlog
 from temporalio.client import Client
 
-from forumflow.client import connect
-from forumflow.logs import configure_logging
-from forumflow.outbox import Outbox, embedded_outbox
-from forumflow.schedules import annual_review_schedule_id, ensure_annual_review_schedule
-from forumflow.settings import Settings
+from adapters.outbox import Outbox, embedded_outbox
+from clients.connection import connect
+from clients.schedules import annual_review_schedule_id, ensure_annual_review_schedule
+from config.logs import configure_logging
+from config.settings import Settings
 from worker.app import WorkerDependencies, build_worker
 
 log = structlog.get_logger(__name__)

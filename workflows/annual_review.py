@@ -1,6 +1,6 @@
 """The yearly review of recurrent funding ahead of the forum's annual DSG decision.
 
-A Temporal Schedule (forumflow.schedules) starts it once a year, a month before the
+A Temporal Schedule (clients.schedules) starts it once a year, a month before the
 decision month; it can also be started by hand for any date. It reads the decision
 register through an activity and returns what recurrent money runs into the coming
 financial year, from which sources, so the decision paper starts from the record

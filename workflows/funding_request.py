@@ -21,14 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.register import RegisterActivities
-    from domain.calendar import LONDON
-    from domain.deadlines import procurement_warning, request_deadlines
-    from domain.errors import RuleViolation
-    from domain.lifecycle import CURRENT_RULES, Command, Transition, allowed_transitions, apply
-    from domain.models import Actor, NoticeRecord, RequestState, Stage
-    from domain.steps import evolve
-    from register import RegisterEntry
-    from workflows.messages import (
+    from contracts.register import RegisterEntry
+    from contracts.request import (
         AllowedActions,
         AllowedActionsQuery,
         AuditTrail,
@@ -38,6 +32,12 @@ with workflow.unsafe.imports_passed_through():
         TransitionResult,
         TransitionUpdate,
     )
+    from domain.calendar import LONDON
+    from domain.deadlines import procurement_warning, request_deadlines
+    from domain.errors import RuleViolation
+    from domain.lifecycle import CURRENT_RULES, Command, Transition, allowed_transitions, apply
+    from domain.models import Actor, NoticeRecord, RequestState, Stage
+    from domain.steps import evolve
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch

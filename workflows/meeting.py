@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.meetings import CARRY_IN_SIGNAL, MeetingActivities
+    from contracts import search_attributes
     from domain.calendar import LONDON
     from domain.errors import RuleViolation
     from domain.meetings import (
@@ -43,7 +44,6 @@ with workflow.unsafe.imports_passed_through():
         on_clock,
         with_note,
     )
-    from workflows import search_attributes
     from workflows.meeting_moves import MovesToPassOn, why
     from workflows.refusals import decode_update, refusal
 

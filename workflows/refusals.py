@@ -3,7 +3,7 @@
 A domain refusal and invalid input both become a non-retryable ApplicationError whose
 ``type`` says what went wrong (the RuleViolation's class name, or ``InvalidCommand``)
 and whose first detail is plain data with the stable ``rule`` code, so clients (see
-forumflow.requests.TransitionRefused) report every workflow's refusals the same way.
+clients.requests.TransitionRefused) report every workflow's refusals the same way.
 """
 
 from __future__ import annotations

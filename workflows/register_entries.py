@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from contracts.register import AgreedFunding, EntryKind, PhaseTally, RegisterEntry
 from domain.lifecycle import Transition
 from domain.models import FundingOption, PhaseDecision, RequestState
 from domain.rules import options_span
-from register import AgreedFunding, EntryKind, PhaseTally, RegisterEntry
 
 
 def _agreed(state: RequestState, option_ids: tuple[str, ...]) -> tuple[AgreedFunding, ...]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 
+from contracts import search_attributes
 from domain.calendar import LONDON, papers_deadline
 from domain.models import RequestState, Stage
-from workflows import search_attributes
 
 
 def _london_midnight(day: date) -> datetime:

@@ -19,14 +19,7 @@ from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBear
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from accounts import User
-from api.auth import current_user, services
-from api.problems import json_problem_responses
-from api.services import ApiServices
-from api.utc import UtcRoute
-from domain.calendar import format_uk_date
-from domain.meetings import MeetingStage, MeetingState
-from forumflow.ical import (
+from adapters.ical import (
     CALENDAR_CATEGORY,
     UID_DOMAIN,
     CalendarEvent,
@@ -34,6 +27,13 @@ from forumflow.ical import (
     deadline_event,
     meeting_event,
 )
+from api.auth import current_user, services
+from api.problems import json_problem_responses
+from api.services import ApiServices
+from api.utc import UtcRoute
+from domain.calendar import format_uk_date
+from domain.meetings import MeetingStage, MeetingState
+from storage.accounts import User
 
 router = APIRouter(tags=["calendar"], route_class=UtcRoute)
 

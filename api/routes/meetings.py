@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from accounts import User
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import ApiError, FieldProblem, describe_error, invalid, responses
 from api.services import ApiServices
 from api.transitions import add_transition_route, scoped_update_id
 from api.utc import UtcRoute
+from contracts import search_attributes
 from domain.calendar import to_london
 from domain.meetings import (
     MEETING_COMMAND_TRANSITION,
@@ -31,7 +31,7 @@ from domain.meetings import (
     new_meeting,
 )
 from domain.models import Role
-from workflows import search_attributes
+from storage.accounts import User
 
 router = APIRouter(prefix="/meetings", tags=["meetings"], route_class=UtcRoute)
 

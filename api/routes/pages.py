@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from accounts import User
 from api.auth import current_user, services
 from api.problems import ApiError, json_problem_responses
 from api.routes.requests import Reference
@@ -33,6 +32,7 @@ from domain.models import (
     format_pence,
 )
 from domain.notices import format_london_deadline
+from storage.accounts import User
 
 router = APIRouter(tags=["pages"], route_class=UtcRoute)
 

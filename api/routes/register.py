@@ -16,16 +16,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from accounts import User
 from api.auth import current_user, services
 from api.params import CalendarDate
 from api.problems import FieldProblem, invalid, json_problem_responses, responses
 from api.services import ApiServices
 from api.utc import UtcRoute, in_utc
+from contracts.register import EntryKind, RegisterEntry
 from domain.calendar import to_london
 from domain.models import FundingSource
-from register.models import EntryKind, RegisterEntry
-from register.store import EXPORT_COLUMNS, DecisionRegister
+from storage.accounts import User
+from storage.register import EXPORT_COLUMNS, DecisionRegister
 
 router = APIRouter(prefix="/register", tags=["register"], route_class=UtcRoute)
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from accounts import User
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
 from api.params import CalendarDate
@@ -19,6 +18,14 @@ from api.problems import ApiError, responses
 from api.services import ApiServices
 from api.transitions import add_transition_route, scoped_update_id
 from api.utc import UtcRoute, in_utc
+from clients.requests import RequestAlreadyExists
+from contracts import search_attributes
+from contracts.request import (
+    AllowedActions,
+    AuditTrail,
+    RequestDeadlines,
+    TransitionResult,
+)
 from domain.calendar import LONDON, to_london
 from domain.commands import COMMAND_TRANSITION, Command, Transition
 from domain.deadlines import at_close_of_business
@@ -31,14 +38,7 @@ from domain.models import (
     Role,
     Stage,
 )
-from forumflow.requests import RequestAlreadyExists
-from workflows import search_attributes
-from workflows.messages import (
-    AllowedActions,
-    AuditTrail,
-    RequestDeadlines,
-    TransitionResult,
-)
+from storage.accounts import User
 
 router = APIRouter(prefix="/requests", tags=["requests"], route_class=UtcRoute)
 

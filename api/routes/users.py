@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from accounts import IssuedToken, NewUser, User
 from api.auth import current_user, require_role, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import responses
 from api.services import ApiServices
 from api.utc import UtcRoute
 from domain.models import Role
+from storage.accounts import IssuedToken, NewUser, User
 
 router = APIRouter(tags=["users"], route_class=UtcRoute)
 

@@ -22,14 +22,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.annual_review import AnnualReviewActivities, recurrent_funding
-from domain.calendar import LONDON, annual_dsg_decision_date, next_annual_dsg_decision
-from forumflow.schedules import (
+from clients.schedules import (
     DEFAULT_SCHEDULE_ID,
     annual_review_schedule_id,
     ensure_annual_review_schedule,
     review_month,
 )
-from register import AgreedFunding, DecisionRegister, EntryKind, RegisterEntry
+from contracts.register import AgreedFunding, EntryKind, RegisterEntry
+from domain.calendar import LONDON, annual_dsg_decision_date, next_annual_dsg_decision
+from storage.register import DecisionRegister
 from workflows.annual_review import (
     AnnualReviewInput,
     AnnualReviewReport,

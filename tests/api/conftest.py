@@ -15,13 +15,13 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from accounts import NewUser, UserDirectory
 from api.app import create_app
 from api.services import ApiServices
+from clients.requests import FundingRequests
+from config.settings import Settings
 from domain.models import Member, Role
-from forumflow.requests import FundingRequests
-from forumflow.settings import Settings
-from register import DecisionRegister
+from storage.accounts import NewUser, UserDirectory
+from storage.register import DecisionRegister
 from tests.lifecycle.scenario import MEMBERS
 
 

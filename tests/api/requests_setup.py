@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from clients.requests import FundingRequests
 from domain.commands import (
     CastVote,
     CloseVote,
@@ -25,7 +26,6 @@ from domain.commands import (
     Withdraw,
 )
 from domain.models import Actor, Recommendation, Role, Stage, VoteChoice
-from forumflow.requests import FundingRequests
 from tests.api.conftest import Api
 from tests.lifecycle.drive import (
     draft_to_options,

@@ -27,10 +27,10 @@ from api.schema import (
     PYTHON_SPACE,
     UNICODE_SPACE,
 )
+from clients.requests import TransitionRefused
+from contracts.register import EntryKind
 from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
 from domain.models import MAX_TEXT_LENGTH
-from forumflow.requests import TransitionRefused
-from register.models import EntryKind
 from tests.api.conftest import Api
 from tests.api.requests_setup import listing, tabled
 from tests.api.test_meetings_api import days_ahead, schedule, start_body

@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 
+from clients.requests import FundingRequests
 from domain.calendar import format_uk_date, to_london
 from domain.commands import (
     AmendRecommendation,
@@ -17,7 +18,6 @@ from domain.commands import (
 )
 from domain.models import Minute, RequestDraft, VoteChoice
 from domain.notices import format_london_deadline
-from forumflow.requests import FundingRequests
 from tests.api.conftest import Api
 from tests.api.requests_setup import decided, rejected, tabled, voting
 from tests.lifecycle.drive import (

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 import pytest
 
-from register.models import EntryKind
-from register.store import EXPORT_COLUMNS
+from contracts.register import EntryKind
+from storage.register import EXPORT_COLUMNS
 from tests.api.conftest import Api
 from tests.lifecycle.drive import approved_request, evaluated_request, new_reference
 from tests.lifecycle.scenario import (

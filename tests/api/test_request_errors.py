@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from clients.requests import TransitionRefused
 from domain.commands import TableRequest
 from domain.models import Role
-from forumflow.requests import TransitionRefused
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
     ACTOR_FOR_ROLE,

@@ -15,6 +15,7 @@ from datetime import date
 
 import pytest
 
+from clients.requests import TransitionRefused
 from domain.commands import (
     COMMAND_TRANSITION,
     AddOption,
@@ -41,7 +42,6 @@ from domain.commands import (
 )
 from domain.lifecycle import AUTHORS_ONLY, FROM_STAGES, PERMISSIONS
 from domain.models import Actor, Period, Recommendation, RequestDraft, Role, Stage, VoteChoice
-from forumflow.requests import TransitionRefused
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
     ACTOR_FOR_ROLE,

@@ -42,7 +42,7 @@ from schemathesis.engine import events
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from api.app import create_app
-from forumflow.requests import FundingRequests
+from clients.requests import FundingRequests
 from tests.api.conftest import Api
 from tests.api.test_meetings_api import days_ahead, schedule
 from tests.lifecycle.drive import draft_to_options, evaluated_request, new_reference

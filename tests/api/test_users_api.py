@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
-from accounts.store import token_digest, tokens_table
+from storage.accounts import token_digest, tokens_table
 from tests.api.conftest import STAFF, Api
 from tests.lifecycle.scenario import MEMBERS
 

@@ -9,16 +9,16 @@ import pytest
 from icalendar import Alarm, Calendar, Event
 from pydantic import ValidationError
 
-from domain.calendar import LONDON
-from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
-from domain.models import Role
-from forumflow.ical import (
+from adapters.ical import (
     PRODID,
     CalendarEvent,
     calendar_feed,
     deadline_event,
     meeting_event,
 )
+from domain.calendar import LONDON
+from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
+from domain.models import Role
 
 GENERATED_AT = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
 JULY_MEETING = meeting_event(

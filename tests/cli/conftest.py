@@ -23,13 +23,13 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
-from accounts import UserDirectory
 from api.app import create_app
 from api.services import ApiServices
 from cli.main import app
-from forumflow.requests import FundingRequests
-from forumflow.settings import Settings
-from register import DecisionRegister
+from clients.requests import FundingRequests
+from config.settings import Settings
+from storage.accounts import UserDirectory
+from storage.register import DecisionRegister
 from tests.api.conftest import STAFF, member_user
 from tests.lifecycle.scenario import MEMBERS
 

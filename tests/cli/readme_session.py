@@ -21,11 +21,11 @@ from typing import TextIO
 
 from typer.testing import CliRunner
 
-from accounts import UserDirectory
 from api.app import create_app
 from api.services import ApiServices
 from cli.main import app
-from forumflow.settings import Settings
+from config.settings import Settings
+from storage.accounts import UserDirectory
 from tests.api.conftest import STAFF, member_user
 from tests.cli.conftest import serve
 from tests.lifecycle.scenario import MEMBERS

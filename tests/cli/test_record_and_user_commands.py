@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from forumflow.requests import FundingRequests
+from clients.requests import FundingRequests
 from tests.cli.conftest import Forum
 from tests.lifecycle.drive import approved_request, new_reference
 from tests.lifecycle.scenario import middlesbrough_draft

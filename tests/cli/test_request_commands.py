@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from forumflow.requests import FundingRequests
+from clients.requests import FundingRequests
 from tests.cli.conftest import EXAMPLES, Forum
 from tests.lifecycle.drive import approved_request, evaluated_request, new_reference
 from tests.lifecycle.scenario import MEMBERS, middlesbrough_draft

@@ -6,10 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests
 from domain.calendar import LONDON, add_months, format_uk_date
 from domain.deadlines import DeadlineKind
 from domain.models import Period
-from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from clients.meetings import ForumMeetings
+from clients.requests import FundingRequests
 from domain.calendar import papers_deadline, to_london
 from domain.deadlines import at_close_of_business
 from domain.meetings import AddItem, MeetingStart, MoveMeeting
 from domain.models import Contact, ForumContacts, ForumSettings
-from forumflow.meetings import ForumMeetings
-from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
 from tests.lifecycle.scenario import CHAIR, MEMBERSHIP, OFFICER, middlesbrough_draft
 from tests.meetings import ten_am

@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests
+from contracts.request import AuditTrail, StartRequest
 from domain.calendar import LONDON, add_months, format_uk_date, papers_deadline
 from domain.commands import EditDraft
 from domain.models import (
@@ -20,14 +22,12 @@ from domain.models import (
     RequestDraft,
     RequestState,
 )
-from forumflow.requests import FundingRequests
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer
 from worker.app import WorkerDependencies, build_worker
 from workflows.funding_request import FundingRequestWorkflow
-from workflows.messages import AuditTrail, StartRequest
 
 CLERK = Contact(name="Forum Clerk", email="clerk@forum.example.org")
 SETTINGS = ForumSettings(

@@ -22,11 +22,11 @@ import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import annual_decision_warning, drafting_warning, request_deadlines
 from domain.models import Contact, ForumContacts, ForumSettings, Period, RequestState
-from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer

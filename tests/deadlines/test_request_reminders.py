@@ -13,10 +13,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests
 from domain.calendar import LONDON
 from domain.commands import ReportEvaluation
 from domain.models import Contact, EvaluationPlan, ForumContacts, ForumSettings, Period
-from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import evaluated_request, new_reference
 from tests.lifecycle.scenario import EVALUATION, OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer

@@ -11,22 +11,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from domain.calendar import LONDON
-from domain.commands import (
-    AddOption,
-    CastVote,
-    CloseVote,
-    ConfirmMinutes,
-    OpenVote,
-    RecordAttendance,
-    RecordMinute,
-    SetRecommendation,
-    SubmitDraft,
-    TableRequest,
-)
-from domain.deadlines import Deadline, DeadlineKind
-from domain.models import Minute, Recommendation, VoteChoice
-from forumflow.examples import (
+from clients.requests import FundingRequests
+from devtools.seeds import (
     CHAIR,
     CLERK,
     MEMBERS,
@@ -42,8 +28,22 @@ from forumflow.examples import (
     member_actor,
     staffordshire_draft,
 )
-from forumflow.requests import FundingRequests
-from register import DecisionRegister
+from domain.calendar import LONDON
+from domain.commands import (
+    AddOption,
+    CastVote,
+    CloseVote,
+    ConfirmMinutes,
+    OpenVote,
+    RecordAttendance,
+    RecordMinute,
+    SetRecommendation,
+    SubmitDraft,
+    TableRequest,
+)
+from domain.deadlines import Deadline, DeadlineKind
+from domain.models import Minute, Recommendation, VoteChoice
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
 
 # Its 2019 deadlines are all overdue, so the request escalates as soon as it is minuted;

@@ -1,4 +1,4 @@
-"""The demo (``python -m forumflow demo``) walks both seed cases through the API.
+"""The demo (``python -m devtools demo``) walks both seed cases through the API.
 
 It runs once for the module, on its own throwaway dev server, exactly as the demo
 command runs it; the tests read what it printed and the report it returned.
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from forumflow.demo import DemoReport, run_demo
-from forumflow.toolchain import ensure_temporal_cli
+from devtools.demo import DemoReport, run_demo
+from devtools.toolchain import ensure_temporal_cli
 
 MIDDLESBROUGH = "SMF-2018-EHP"
 STAFFORDSHIRE = "SSF-2019-EHFS"

@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from contracts.register import DECISION_OUTCOMES
 from domain import commands, models
 from domain.commands import AnyCommand, CloseVote, RecordAttendance
 from domain.errors import RoleNotPermitted
@@ -48,7 +49,6 @@ from domain.models import (
     VoteChoice,
     format_pence,
 )
-from register.models import DECISION_OUTCOMES
 
 AT = datetime(2018, 7, 4, 18, 30, tzinfo=UTC)
 YEAR = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))

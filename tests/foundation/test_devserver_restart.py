@@ -11,10 +11,10 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from forumflow.devserver import DevServer
-from forumflow.toolchain import cli_version, ensure_temporal_cli
+from contracts import search_attributes
+from devtools.devserver import DevServer
+from devtools.toolchain import cli_version, ensure_temporal_cli
 from worker.app import WorkerDependencies, build_worker
-from workflows import search_attributes
 from workflows.smoke import SmokeInput, SmokeWorkflow
 
 

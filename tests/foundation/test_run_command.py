@@ -1,4 +1,4 @@
-"""``python -m forumflow run`` brings up the dev server, the worker and the HTTP API,
+"""``python -m devtools run`` brings up the dev server, the worker and the HTTP API,
 adds the first users, and stops cleanly on Ctrl-C.
 
 The run command is started as the person at the terminal would start it: its own
@@ -24,12 +24,13 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from config.settings import Settings
+from devtools.seeds import middlesbrough_draft
+from devtools.toolchain import ensure_temporal_cli
 from domain.calendar import LONDON, add_months
 from domain.models import Period
-from forumflow.__main__ import add_user, build_parser, list_users, mint_token
-from forumflow.examples import middlesbrough_draft
-from forumflow.settings import Settings
-from forumflow.toolchain import ensure_temporal_cli
+from forumflow.__main__ import build_parser
+from forumflow.admin import add_user, list_users, mint_token
 
 STARTUP_SECONDS = 90
 
@@ -41,7 +42,7 @@ def free_port() -> int:
 
 
 class RunCommand:
-    """``python -m forumflow run`` in a process of its own, its output in a file.
+    """``python -m devtools run`` in a process of its own, its output in a file.
 
     ``mail``: keep the default mail settings (no relay: the embedded outbox) instead
     of switching mail off.
@@ -68,7 +69,7 @@ class RunCommand:
     def start(self) -> None:
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "forumflow", "run"],
+                [sys.executable, "-m", "devtools", "run"],
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from forumflow.logs import build_formatter
+from config.logs import build_formatter
 from worker.app import WorkerDependencies, build_worker
 from workflows.smoke import Release, SmokeActivities, SmokeInput, SmokeWorkflow
 

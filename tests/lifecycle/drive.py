@@ -11,6 +11,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
+from clients.requests import FundingRequests
 from domain.lifecycle import (
     AddOption,
     CastVote,
@@ -35,7 +36,6 @@ from domain.models import (
     RequestDraft,
     VoteChoice,
 )
-from forumflow.requests import FundingRequests
 from tests.lifecycle.scenario import (
     CENTRALLY_RETAINED,
     CHAIR,

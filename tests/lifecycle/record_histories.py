@@ -28,8 +28,10 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from accounts import UserDirectory
 from activities.notify import NotificationActivities
+from clients.meetings import ForumMeetings
+from clients.requests import FundingRequests
+from config.settings import Settings
 from domain.calendar import LONDON, add_months, to_london
 from domain.commands import (
     AddOption,
@@ -42,12 +44,10 @@ from domain.commands import (
 )
 from domain.meetings import AddAction, AddItem, CancelMeeting, MeetingStart, MoveMeeting
 from domain.models import Actor, MemberGroup, Period, Role, VoteChoice
-from forumflow.meetings import ForumMeetings
-from forumflow.requests import FundingRequests
 from forumflow.serve_api import first_users
-from forumflow.settings import Settings
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
+from storage.accounts import UserDirectory
+from storage.deliveries import DeliveryLog
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     approve,
     draft_to_options,

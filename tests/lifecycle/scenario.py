@@ -3,13 +3,13 @@
 The Middlesbrough case (seed 000): four Early Help Practitioner posts at
 GBP 22,401 each, GBP 89,604 in all, offered from centrally retained budgets or
 the schools block, approved in July 2018 "full time and not term time only".
-The product keeps them in ``forumflow.examples`` (the demo loads them too); this
+The product keeps them in ``devtools.seeds`` (the demo loads them too); this
 module re-exports them under the names the tests use.
 """
 
 from __future__ import annotations
 
-from forumflow.examples import (
+from devtools.seeds import (
     CENTRALLY_RETAINED,
     CHAIR,
     CLERK,

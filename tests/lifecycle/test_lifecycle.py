@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from clients.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
+from contracts.register import EntryKind
 from domain.lifecycle import (
     AddOption,
     AmendRecommendation,
@@ -26,8 +28,7 @@ from domain.models import (
     Stage,
     VoteChoice,
 )
-from forumflow.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
-from register import DecisionRegister, EntryKind
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     approve,
     approved_request,

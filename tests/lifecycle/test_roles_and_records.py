@@ -16,6 +16,8 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests, TransitionRefused
+from contracts.register import RegisterEntry
 from domain.lifecycle import (
     COMMAND_TRANSITION,
     PERMISSIONS,
@@ -42,8 +44,7 @@ from domain.lifecycle import (
     Withdraw,
 )
 from domain.models import Actor, Period, Recommendation, Role, Stage, VoteChoice
-from forumflow.requests import FundingRequests, TransitionRefused
-from register import DecisionRegister, RegisterEntry
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,
     evaluated_request,

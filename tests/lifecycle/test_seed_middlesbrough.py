@@ -10,6 +10,8 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from clients.requests import FundingRequests, TransitionRefused
+from contracts import search_attributes
 from domain.commands import (
     AmendRecommendation,
     CloseVote,
@@ -19,8 +21,7 @@ from domain.commands import (
     TableRequest,
 )
 from domain.models import DecisionOutcome, FundingSource, Recommendation, Stage, VoteChoice
-from forumflow.requests import FundingRequests, TransitionRefused
-from register import DecisionRegister
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,
     everyone_votes,
@@ -41,7 +42,6 @@ from tests.lifecycle.scenario import (
     TOTAL_PENCE,
     middlesbrough_draft,
 )
-from workflows import search_attributes
 
 JULY_2018_RECOMMENDATION = (
     "SMF vote to agree to the funding of £89,604 to recruit to four posts to be managed "

@@ -21,9 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.meetings import MeetingActivities
+from clients.meetings import ForumMeetings
 from domain.meetings import MeetingStart
 from domain.notices import Notice
-from forumflow.meetings import ForumMeetings
 from workflows.meeting import MeetingOutcome, MeetingWorkflow
 
 

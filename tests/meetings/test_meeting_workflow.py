@@ -19,6 +19,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from clients.meetings import ForumMeetings, MeetingAlreadyExists
+from clients.requests import TransitionRefused
 from domain.calendar import LONDON, papers_deadline, to_london
 from domain.deadlines import at_close_of_business
 from domain.meetings import (
@@ -45,8 +47,6 @@ from domain.meetings import (
 )
 from domain.models import ForumSettings, Role
 from domain.notices import NoticeKind
-from forumflow.meetings import ForumMeetings, MeetingAlreadyExists
-from forumflow.requests import TransitionRefused
 from tests.lifecycle.drive import history_length
 from tests.meetings import (
     CHAIR,

@@ -13,12 +13,12 @@ import pytest
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.meetings import MeetingActivities
+from clients.meetings import ForumMeetings
+from clients.requests import FundingRequests
 from domain.calendar import to_london
 from domain.commands import Withdraw
 from domain.meetings import AddItem, MeetingStart, MeetingState, MoveMeeting, follow_move_of
 from domain.models import RequestState
-from forumflow.meetings import ForumMeetings
-from forumflow.requests import FundingRequests
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
 from tests.lifecycle.scenario import middlesbrough_draft
 from tests.meetings import CHAIR, MEMBERSHIP, OFFICER, SETTINGS, ten_am

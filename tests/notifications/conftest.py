@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from forumflow.mailer import SmtpMailer
-from register.deliveries import DeliveryLog
+from adapters.mailer import SmtpMailer
+from storage.deliveries import DeliveryLog
 from tests.smtp import RecordingSmtpServer
 
 SENDER = "forumflow@council.example.gov.uk"

@@ -16,12 +16,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.notify import DeliveryReceipt, NotificationActivities
+from adapters.mailer import SmtpMailer, build_email, message_id_for
 from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
 from domain.models import Role
 from domain.notices import Notice, Recipient, reminder_notice
-from forumflow.mailer import SmtpMailer, build_email, message_id_for
-from register import DecisionRegister
-from register.deliveries import DEFAULT_CLAIM_LEASE, DeliveryLog
+from storage.deliveries import DEFAULT_CLAIM_LEASE, DeliveryLog
+from storage.register import DecisionRegister
 from tests.notifications.conftest import SENDER
 from tests.smtp import RecordingSmtpServer, free_port
 

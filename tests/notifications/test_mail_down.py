@@ -18,12 +18,12 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notify import NotificationActivities
+from adapters.mailer import SmtpMailer
+from clients.requests import FundingRequests
+from config.logs import build_formatter
 from domain.models import Contact, ForumContacts, ForumSettings
-from forumflow.logs import build_formatter
-from forumflow.mailer import SmtpMailer
-from forumflow.requests import FundingRequests
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
+from storage.deliveries import DeliveryLog
+from storage.register import DecisionRegister
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import approved_request
 from tests.servers import STARTED

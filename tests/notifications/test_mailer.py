@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from domain.models import Role
-from domain.notices import Notice, NoticeKind, Recipient
-from forumflow.mailer import (
+from adapters.mailer import (
     MailDeliveryError,
     SmtpMailer,
     build_email,
     mailer_from_settings,
     message_id_for,
 )
-from forumflow.settings import Settings
+from config.settings import Settings
+from domain.models import Role
+from domain.notices import Notice, NoticeKind, Recipient
 from tests.notifications.conftest import SENDER
 from tests.smtp import RecordingSmtpServer, free_port
 

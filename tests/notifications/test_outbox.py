@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from activities.notify import NotificationActivities
+from adapters.mailer import mailer_from_settings
+from adapters.outbox import embedded_outbox
+from config.settings import Settings
 from domain.models import Role
 from domain.notices import Recipient
-from forumflow.mailer import mailer_from_settings
-from forumflow.outbox import embedded_outbox
-from forumflow.settings import Settings
-from register.deliveries import DeliveryLog
+from storage.deliveries import DeliveryLog
 from tests.notifications.test_delivery import deliver, papers_reminder
 from tests.smtp import RecordingSmtpServer
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from accounts import NewUser, UserDirectory
 from activities.notify import NotificationActivities
+from adapters.mailer import SmtpMailer
+from clients.requests import FundingRequests
 from domain.models import MemberGroup, Role
 from domain.notices import Recipient
-from forumflow.mailer import SmtpMailer
-from forumflow.requests import FundingRequests
-from register import DecisionRegister
-from register.deliveries import DeliveryLog
+from storage.accounts import NewUser, UserDirectory
+from storage.deliveries import DeliveryLog
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import approved_request
 from tests.notifications.test_delivery import deliver, papers_reminder
 from tests.smtp import RecordingSmtpServer

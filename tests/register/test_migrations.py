@@ -1,4 +1,4 @@
-"""Schema migrations (register.migrations) on SQLite and, when configured, PostgreSQL.
+"""Schema migrations (storage.migrations) on SQLite and, when configured, PostgreSQL.
 
 Rows written at the first revision, or into a database the old ``create_schema`` made
 (no ``alembic_version``), are all still there after the upgrade, read back through
@@ -26,12 +26,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from accounts.store import TOKEN_PREFIX, User, UserDirectory
+from contracts.register import PhaseTally, RegisterEntry
 from domain.models import MemberGroup, Role
 from domain.notices import NoticeKind, Recipient
-from register import DecisionRegister, PhaseTally, RegisterEntry
-from register.deliveries import Delivery, DeliveryLog
-from register.migrations import (
+from storage.accounts import TOKEN_PREFIX, User, UserDirectory
+from storage.deliveries import Delivery, DeliveryLog
+from storage.migrations import (
     BASELINE,
     PHASES,
     UnknownRevision,
@@ -41,7 +41,7 @@ from register.migrations import (
     schema_metadata,
     upgrade_database,
 )
-from register.store import create_register_engine
+from storage.register import DecisionRegister, create_register_engine
 from tests.databases import BACKENDS, database_urls
 from tests.register.test_store import (
     CENTRAL_BUDGET,
@@ -528,7 +528,7 @@ def test_a_database_from_a_newer_version_is_refused(database_url: str) -> None:
 _RACER = """
 import sys, time
 from pathlib import Path
-from register.migrations import upgrade_database
+from storage.migrations import upgrade_database
 url, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 ready.touch()
 while not go.exists():

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import inspect, text
 
-from register import EXPORT_COLUMNS, DecisionRegister, RegisterConflict
+from contracts.register import RegisterConflict
+from storage.register import EXPORT_COLUMNS, DecisionRegister
 from tests.register.test_store import (
     EHP_REF,
     make_entry,

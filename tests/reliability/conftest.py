@@ -17,12 +17,12 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from accounts import UserDirectory
 from api.app import create_app
 from api.services import ApiServices
-from forumflow.requests import FundingRequests
-from forumflow.settings import Settings
-from register import DecisionRegister
+from clients.requests import FundingRequests
+from config.settings import Settings
+from storage.accounts import UserDirectory
+from storage.register import DecisionRegister
 from tests.api.conftest import STAFF, Api, member_user
 from tests.lifecycle.scenario import MEMBERS
 

@@ -35,10 +35,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from api.problems import Problem
+from clients.requests import FundingRequests
+from contracts.request import TransitionResult
 from domain.calendar import LONDON
 from domain.lifecycle import PERMISSIONS, Transition
 from domain.models import Member, Membership, Period, RequestState, Role, VoteChoice
-from forumflow.requests import FundingRequests
 from tests.api.conftest import Api
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import history_length, new_reference
@@ -54,7 +55,6 @@ from tests.lifecycle.scenario import (
 )
 from tests.reliability.journeys import CHAIR_ID, CLERK_ID, OFFICER_ID, Caller, ForumDates, Journey
 from workflows.funding_request import FundingRequestWorkflow
-from workflows.messages import TransitionResult
 
 # Meeting dates come from the server's clock, which other modules move on by decades
 # (past the working-day calendar's 2060), so these tests keep a clock of their own.

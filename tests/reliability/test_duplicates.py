@@ -14,10 +14,10 @@ from datetime import date
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from clients.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
 from domain.lifecycle import CastVote, Close, CloseVote, Extend, OpenVote, RecordAttendance
 from domain.models import Period, Stage, VoteChoice
-from forumflow.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
-from register import DecisionRegister
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,
     evaluated_request,

@@ -12,10 +12,10 @@ import asyncio
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from clients.requests import FundingRequests
 from domain.lifecycle import ConfirmMinutes, RecordMinute
 from domain.models import Contact, ForumContacts, ForumSettings, Stage
-from forumflow.requests import FundingRequests
-from register import DecisionRegister
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import approved_request, minute_for
 from tests.lifecycle.scenario import CHAIR, CLERK
 from tests.smtp import RecordingSmtpServer

@@ -23,7 +23,8 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from accounts import UserDirectory
+from devtools.devserver import DevServer
+from devtools.toolchain import ensure_temporal_cli
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import request_deadlines
@@ -34,9 +35,8 @@ from domain.models import (
     RequestState,
     VoteChoice,
 )
-from forumflow.devserver import DevServer
-from forumflow.toolchain import ensure_temporal_cli
-from register import DecisionRegister
+from storage.accounts import UserDirectory
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import history_length, new_reference
 from tests.lifecycle.scenario import JULY_2018_MEETING, MEMBERS
 from tests.reliability.conftest import serve_api

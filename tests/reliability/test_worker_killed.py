@@ -27,7 +27,6 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from accounts import UserDirectory
 from domain.alarms import Alarm, alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import DeadlineKind, request_deadlines
@@ -42,7 +41,8 @@ from domain.models import (
     VoteChoice,
 )
 from domain.steps import evolve
-from register import DecisionRegister
+from storage.accounts import UserDirectory
+from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import MEMBERS
 from tests.reliability.conftest import serve_api

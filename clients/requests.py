@@ -16,11 +16,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.errors import RuleViolation
-from domain.lifecycle import COMMAND_TRANSITION, Command
-from domain.models import Actor, ForumSettings, RequestDraft, RequestState, Role
-from workflows.funding_request import FundingRequestWorkflow
-from workflows.messages import (
+from contracts.request import (
     AllowedActions,
     AllowedActionsQuery,
     AuditTrail,
@@ -29,6 +25,10 @@ from workflows.messages import (
     TransitionResult,
     TransitionUpdate,
 )
+from domain.errors import RuleViolation
+from domain.lifecycle import COMMAND_TRANSITION, Command
+from domain.models import Actor, ForumSettings, RequestDraft, RequestState, Role
+from workflows.funding_request import FundingRequestWorkflow
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 

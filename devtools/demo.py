@@ -34,9 +34,14 @@ from typing import Any, TextIO
 import httpx
 from pydantic import BaseModel
 
-from accounts import NewUser, User, UserDirectory
 from api.app import create_app
 from api.services import ApiServices
+from clients.connection import connect
+from config.settings import Settings
+from contracts.register import EntryKind, RegisterEntry
+from devtools import seeds as ex
+from devtools.devserver import DevServer
+from devtools.toolchain import ToolchainError, ensure_temporal_cli
 from domain.calendar import (
     default_calendar,
     format_uk_date,
@@ -70,14 +75,9 @@ from domain.models import (
     VoteChoice,
     format_pence,
 )
-from forumflow import examples as ex
-from forumflow.client import connect
-from forumflow.devserver import DevServer
 from forumflow.serve_api import seed_first_users
-from forumflow.settings import Settings
-from forumflow.toolchain import ToolchainError, ensure_temporal_cli
-from register import DecisionRegister
-from register.models import EntryKind, RegisterEntry
+from storage.accounts import NewUser, User, UserDirectory
+from storage.register import DecisionRegister
 from worker.app import WorkerDependencies, build_worker
 
 WHEN_WIDTH = 20
@@ -549,9 +549,7 @@ async def run_demo(out: TextIO | None = None) -> DemoReport:
             try:
                 async with (
                     build_worker(client, settings.task_queue, deps),
-                    httpx.AsyncClient(
-                        transport=transport, base_url="http://forumflow.demo"
-                    ) as http,
+                    httpx.AsyncClient(transport=transport, base_url="http://devtools.demo") as http,
                 ):
                     report = await walk_through(
                         http, services.directory, services.register, settings, out

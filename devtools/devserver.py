@@ -23,7 +23,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError
 
-from workflows import search_attributes
+from contracts import search_attributes
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ PostgreSQL by a transaction-scoped advisory lock, on SQLite by ``BEGIN IMMEDIATE
 (SQLite's write lock). Each upgrade runs in that one transaction, so on both
 databases it is applied whole or not at all.
 
-Add a revision with ``python -m register.migrations revision -m "what changes"``
+Add a revision with ``python -m storage.migrations revision -m "what changes"``
 (``--autogenerate`` drafts it from the tables' metadata); see README.md.
 """
 
@@ -133,9 +133,9 @@ def head_revision() -> str:
 def schema_metadata() -> tuple[MetaData, ...]:
     """The tables the current code uses, as the stores declare them: what the head
     revision must create (tests/register/test_migrations.py checks that it does)."""
-    from accounts.store import metadata as accounts_metadata
-    from register.deliveries import deliveries_metadata
-    from register.store import metadata as register_metadata
+    from storage.accounts import metadata as accounts_metadata
+    from storage.deliveries import deliveries_metadata
+    from storage.register import metadata as register_metadata
 
     return (register_metadata, deliveries_metadata, accounts_metadata)
 
@@ -144,7 +144,7 @@ def migration_engine(url: str | URL) -> Engine:
     """An engine for migrating the database at ``url``: each transaction holds SQLite's
     write lock from its start (``BEGIN IMMEDIATE``), and foreign keys stay off, so a
     table that Alembic rebuilds on SQLite does not cascade deletes into its children."""
-    from register.store import SUPPORTED_DIALECTS, _ensure_sqlite_directory
+    from storage.register import SUPPORTED_DIALECTS, _ensure_sqlite_directory
 
     parsed = make_url(url)
     dialect = parsed.get_dialect().name
@@ -227,7 +227,7 @@ def _adopt(conn: Connection) -> str | None:
     revision its tables match, first creating the baseline tables it lacks (each store
     made only its own, so a database may have some and not others); None if it holds
     none of them (a new database, which the revisions create from nothing)."""
-    from register.migrations.versions import r0001_f2a610f_schema as baseline
+    from storage.migrations.versions import r0001_f2a610f_schema as baseline
 
     present = set(inspect(conn).get_table_names())
     if not present & baseline.TABLES.keys():

@@ -8,6 +8,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from clients.requests import TransitionRefused, execute_transition
 from domain.meetings import (
     MeetingAgenda,
     MeetingCommand,
@@ -19,7 +20,6 @@ from domain.meetings import (
     transition_of,
 )
 from domain.models import Actor
-from forumflow.requests import TransitionRefused, execute_transition
 from workflows.meeting import MeetingWorkflow
 
 __all__ = ["ForumMeetings", "MeetingAlreadyExists", "TransitionRefused"]

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from forumflow.settings import Settings
+from config.settings import Settings
 
 LOOPBACK = "127.0.0.1"
 

@@ -1,7 +1,7 @@
-"""Alembic's environment: migrates the connection ``register.migrations`` hands it.
+"""Alembic's environment: migrates the connection ``storage.migrations`` hands it.
 
-Run through ``register.migrations`` (``upgrade_database``, or
-``python -m register.migrations``), which opens that connection in a locked
+Run through ``storage.migrations`` (``upgrade_database``, or
+``python -m storage.migrations``), which opens that connection in a locked
 transaction and commits it; the migrations run inside it. There is no offline
 (``--sql``) mode and no ``alembic.ini``.
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from register.migrations import schema_metadata
+from storage.migrations import schema_metadata
 
 connection = context.config.attributes.get("connection")
 if context.is_offline_mode() or not isinstance(connection, Connection):
     raise RuntimeError(
-        "forumflow's migrations run on a connection from register.migrations: "
-        "use upgrade_database() or python -m register.migrations"
+        "forumflow's migrations run on a connection from storage.migrations: "
+        "use upgrade_database() or python -m storage.migrations"
     )
 context.configure(
     connection=connection,

@@ -26,8 +26,8 @@ import structlog
 from domain.notices import Notice
 
 if TYPE_CHECKING:
-    from forumflow.outbox import Outbox
-    from forumflow.settings import Settings
+    from adapters.outbox import Outbox
+    from config.settings import Settings
 
 SmtpSecurity = Literal["none", "starttls", "tls"]
 

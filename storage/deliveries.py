@@ -40,8 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row
 
 from domain.notices import Notice, NoticeKind, Recipient
-from register import create_register_engine, metadata
-from register.store import UTCDateTime
+from storage.register import UTCDateTime, create_register_engine, metadata
 
 ClaimOutcome = Literal["new", "retry", "in_progress", "already_sent"]
 """new: first attempt, send. retry: an earlier attempt did not finish, send again.
@@ -125,8 +124,8 @@ class DeliveryLog:
 
     def create_schema(self) -> None:
         """Upgrade the database to the newest schema migration, which has the deliveries
-        table; safe to call on every start. See register.migrations."""
-        from register.migrations import upgrade_database
+        table; safe to call on every start. See storage.migrations."""
+        from storage.migrations import upgrade_database
 
         upgrade_database(self._engine.url)
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from domain.models import Actor, Email, MemberGroup, Role
-from register.store import UTCDateTime, create_register_engine
+from storage.register import UTCDateTime, create_register_engine
 
 TOKEN_PREFIX = "ff_"  # noqa: S105 - marks a forumflow token, not a secret
 
@@ -136,8 +136,8 @@ class UserDirectory:
 
     def create_schema(self) -> None:
         """Upgrade the database to the newest schema migration, which has the users and
-        tokens tables; safe on every start. See register.migrations."""
-        from register.migrations import upgrade_database
+        tokens tables; safe on every start. See storage.migrations."""
+        from storage.migrations import upgrade_database
 
         upgrade_database(self._engine.url)
 

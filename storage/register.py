@@ -46,7 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
-from register.models import (
+from contracts.register import (
     APPROVED_OUTCOMES,
     AgreedFunding,
     EntryKind,
@@ -242,8 +242,8 @@ class DecisionRegister:
     def create_schema(self) -> None:
         """Upgrade the database to the newest schema migration (the register's tables, the
         delivery log's and the user directory's: one database, one chain of revisions);
-        safe to call on every start. See register.migrations."""
-        from register.migrations import upgrade_database
+        safe to call on every start. See storage.migrations."""
+        from storage.migrations import upgrade_database
 
         upgrade_database(self._engine.url)
 

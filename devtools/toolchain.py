@@ -6,7 +6,7 @@ from its Go module, and the Java time-skipping test server is resolved from
 Maven Central with its full runtime classpath. Both are cached outside the
 clone, keyed by version, so CI and later runs skip the build.
 
-Run ``python -m forumflow.toolchain`` to make sure both are present; it prints
+Run ``python -m devtools.toolchain`` to make sure both are present; it prints
 their paths and versions.
 """
 
@@ -144,7 +144,7 @@ def ensure_test_server() -> Tool | None:
 
 def main() -> int:
     """Make sure both servers are present and say where they are."""
-    from forumflow.logs import configure_logging
+    from config.logs import configure_logging
 
     configure_logging()
     cli = ensure_temporal_cli()

@@ -1,4 +1,4 @@
-"""``python -m register.migrations``: add a revision, or upgrade or inspect a database.
+"""``python -m storage.migrations``: add a revision, or upgrade or inspect a database.
 
     revision -m "what changes" [--autogenerate]   write versions/rNNNN_what_changes.py
     upgrade [--url URL] [--revision REV]          what every start-up does (default: head)
@@ -22,7 +22,7 @@ from pathlib import Path
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 
-from register.migrations import (
+from storage.migrations import (
     alembic_config,
     head_revision,
     migrating,
@@ -32,7 +32,7 @@ from register.migrations import (
 
 
 def _server_url() -> str:
-    from forumflow.settings import Settings
+    from config.settings import Settings
 
     return Settings().resolved_register_url
 
@@ -65,9 +65,9 @@ def new_revision(message: str, *, autogenerate: bool, url: str | None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m register.migrations``."""
+    """Entry point of ``python -m storage.migrations``."""
     parser = argparse.ArgumentParser(
-        prog="python -m register.migrations",
+        prog="python -m storage.migrations",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,0 +1,3 @@
+"""The one settings class and the log setup, read by every process; imports no other forumflow
+package.
+"""
