@@ -79,6 +79,13 @@ class TransitionNotAllowedInStage(RuleViolation):
     rule = "transition-not-allowed-in-stage"
 
 
+class PeriodClosed(TransitionNotAllowedInStage):
+    """The funding period was extended: its workflow run has handed the request to the
+    next period, so changes go to that one."""
+
+    rule = "period-closed"
+
+
 class AlreadyAtMeetingDate(RuleViolation):
     """The request is already tabled for the day the meeting moved to: the move reached it."""
 

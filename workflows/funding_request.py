@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.calendar import LONDON
     from domain.deadlines import procurement_warning, request_deadlines
-    from domain.errors import RuleViolation
+    from domain.errors import PeriodClosed, RuleViolation
     from domain.lifecycle import CURRENT_RULES, Command, Transition, allowed_transitions, apply
     from domain.models import Actor, NoticeRecord, RequestState, Stage
     from domain.steps import evolve
@@ -167,11 +167,10 @@ class FundingRequestWorkflow:
         transition, actor, command = self._decode(name, args)
         rules = handler_rules(self._state, transition) if replayable else CURRENT_RULES
         if self._next_cycle_started:
-            raise ApplicationError(
-                "This funding period has been extended; send the request to the new period.",
-                {"rule": "period-closed", "field": None},
-                type="TransitionNotAllowedInStage",
-                non_retryable=True,
+            raise refusal(
+                PeriodClosed(
+                    "This funding period has been extended; send the request to the new period."
+                )
             )
         try:
             return transition, apply(self._state, command, actor, workflow.now(), rules)
