@@ -3,10 +3,11 @@
 # The forumflow image: `docker compose build`. It runs the worker by default;
 # the `api` service runs the HTTP API from the same image with
 # `python -m forumflow api` (port 8000, FORUMFLOW_API_PORT).
-# Two stages: the first builds forumflow (with the postgres extra) into a
-# virtualenv, the second copies only that virtualenv onto a clean base and runs
-# as an unprivileged user. Configuration comes from FORUMFLOW_* environment
-# variables (forumflow/settings.py); docker-compose.yml sets them.
+# Two stages: the first installs exactly the versions requirements.lock pins (with
+# their hashes, psycopg for PostgreSQL among them), then forumflow itself, into a
+# virtualenv; the second copies only that virtualenv onto a clean base and runs as
+# an unprivileged user. Configuration comes from FORUMFLOW_* environment variables
+# (config/settings.py); docker-compose.yml sets them.
 
 FROM python:3.11-slim AS build
 
@@ -18,9 +19,18 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:${PATH}"
 
 WORKDIR /src
+# The lock first, so this layer is rebuilt only when it changes. Every package is
+# checked against its hash, and --no-deps lets pip install only what the lock names:
+# it resolves nothing, so nothing unpinned can slip in. The lock is the one
+# scripts/setup installs, so the image has the versions the tests ran on (and the
+# development tools the lock pins too: there is no runtime-only lock).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 # .dockerignore keeps the context to the project sources (no .venv, tests, caches).
 COPY . .
-RUN pip install ".[postgres]"
+# The project alone, built by the locked build backend (no isolated build environment
+# fetched from the index); pip check fails the build if the lock missed a dependency.
+RUN pip install --no-deps --no-build-isolation . && pip check
 
 
 FROM python:3.11-slim AS runtime

@@ -5,54 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
 from temporalio import activity
 
-from contracts.register import APPROVED_OUTCOMES, AgreedFunding, EntryKind, RegisterEntry
+from contracts import names
+from contracts.annual_review import (
+    RecurrentFundingItem,
+    RecurrentFundingList,
+    RecurrentFundingQuery,
+)
+from contracts.register import APPROVED_OUTCOMES, EntryKind, RegisterEntry
 from storage.register import DecisionRegister
-
-
-class RecurrentFundingQuery(BaseModel):
-    """Which financial year the review is for."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    financial_year_start: int = Field(
-        ge=2000, le=2100, description="the year whose 1 April starts the financial year"
-    )
-
-    @property
-    def first_day(self) -> date:
-        """1 April of the financial year."""
-        return date(self.financial_year_start, 4, 1)
-
-
-class RecurrentFundingItem(BaseModel):
-    """One request's recurrent money running into the financial year, as the register has it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    request_ref: str
-    title: str
-    cycle: int
-    decided_at_meeting: date
-    minutes_confirmed: bool = Field(
-        description="the decision's minutes were confirmed, so it is final, not provisional"
-    )
-    period_start: date
-    period_end: date
-    agreed: tuple[AgreedFunding, ...] = Field(description="the agreed sources and their amounts")
-    amount_pence: int = Field(ge=0, description="for the whole funding period, not per year")
-    register_key: str = Field(description="the register entry this item cites")
-
-
-class RecurrentFundingList(BaseModel):
-    """The recurrent funding covering 1 April of ``financial_year_start``, by request."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    financial_year_start: int
-    items: tuple[RecurrentFundingItem, ...]
 
 
 def _period_covering(entry: RegisterEntry, day: date) -> tuple[date, date] | None:
@@ -129,7 +91,7 @@ class AnnualReviewActivities:
     def __init__(self, register: DecisionRegister) -> None:
         self._register = register
 
-    @activity.defn(name="annual_review_list_recurrent")
+    @activity.defn(name=names.LIST_RECURRENT_FUNDING_ACTIVITY)
     def list_recurrent(self, query: RecurrentFundingQuery) -> RecurrentFundingList:
         """The approved recurrent funding running into the query's financial year."""
         entries = [

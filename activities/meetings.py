@@ -4,17 +4,16 @@ and a move on to the requests on the agenda."""
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.request import TransitionResult, TransitionUpdate
-from domain.commands import FollowMeeting, Transition
-from domain.errors import AlreadyAtMeetingDate
-from domain.meetings import CarryForward, FollowMove, FollowOutcome, FollowReport
-
-CARRY_IN_SIGNAL = "carry_in"
-"""The signal a meeting workflow takes carried items and actions on."""
+from clients.records import RecordFinished, TransitionRefused
+from clients.requests import NoSuchRequest, send_request_transition
+from contracts import names
+from domain.meeting.models import CarryForward, FollowMove, FollowOutcome, FollowReport
+from domain.request.commands import FollowMeeting
+from domain.request.errors import AlreadyAtMeetingDate
 
 
 class MeetingActivities:
@@ -23,7 +22,7 @@ class MeetingActivities:
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    @activity.defn(name="meeting_carry_forward")
+    @activity.defn(name=names.CARRY_FORWARD_ACTIVITY)
     async def carry_forward(self, request: CarryForward) -> None:
         """Send the carried items and actions to the next meeting's workflow (by signal only).
 
@@ -33,7 +32,7 @@ class MeetingActivities:
         carried = request.carried
         handle = self._client.get_workflow_handle(request.next_meeting_id)
         try:
-            await handle.signal(CARRY_IN_SIGNAL, carried)
+            await handle.signal(names.CARRY_IN_SIGNAL, carried)
         except RPCError as error:
             if error.status is not RPCStatusCode.NOT_FOUND:
                 raise
@@ -57,7 +56,7 @@ class MeetingActivities:
             },
         )
 
-    @activity.defn(name="meeting_pass_on_move")
+    @activity.defn(name=names.PASS_ON_MOVE_ACTIVITY)
     async def pass_on_move(self, move: FollowMove) -> FollowReport:
         """Ask each request on the agenda to follow the meeting to its new day.
 
@@ -84,26 +83,19 @@ class MeetingActivities:
             meeting_date=move.to_day,
             reason=move.reason,
         )
-        update = TransitionUpdate(actor=move.actor, command=command)
-        handle = self._client.get_workflow_handle(request_ref)
         try:
-            result = await handle.execute_update(
-                Transition.follow_meeting.value,
-                update,
-                id=move.idempotency_key(request_ref),
-                result_type=TransitionResult,
+            result = await send_request_transition(
+                self._client,
+                request_ref,
+                command,
+                move.actor,
+                update_id=move.idempotency_key(request_ref),
             )
-        except WorkflowUpdateFailedError as failed:
-            cause = failed.cause
-            if not isinstance(cause, ApplicationError):
-                raise
-            rule = (cause.details[0] if cause.details else {}).get("rule")
+        except TransitionRefused as refused:
             # An earlier attempt whose answer was lost already moved it.
-            followed = rule == AlreadyAtMeetingDate.rule
-            return FollowOutcome(request_ref=request_ref, followed=followed, detail=cause.message)
-        except RPCError as error:
-            if error.status is not RPCStatusCode.NOT_FOUND:
-                raise
+            followed = refused.rule == AlreadyAtMeetingDate.rule
+            return FollowOutcome(request_ref=request_ref, followed=followed, detail=refused.message)
+        except (NoSuchRequest, RecordFinished):
             return FollowOutcome(
                 request_ref=request_ref,
                 followed=False,

@@ -5,30 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from adapters.mailer import MailDeliveryError, SmtpMailer, build_email
-from domain.models import Role
+from contracts import names
+from contracts.activities import DeliveryReceipt
 from domain.notices import Notice, Recipient
+from domain.people import Role
 from storage.accounts import UserDirectory
 from storage.deliveries import DeliveryLog
 
 OFFICES = frozenset({Role.chair, Role.clerk})
 """Roles a notice addresses as an office ("The chair"): whoever holds it hears of it.
 A notice to an officer or a member without an address names one person instead."""
-
-
-class DeliveryReceipt(BaseModel):
-    """What delivering a notice did: emailed now, delivered before, or logged only;
-    and who it went to, once role recipients were looked up in the user directory."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    idempotency_key: str
-    outcome: Literal["sent", "already_sent", "logged_only"]
-    message_id: str | None = None
-    recipients: tuple[Recipient, ...] = ()
 
 
 class NotificationActivities:
@@ -67,7 +57,7 @@ class NotificationActivities:
         self._deliveries = deliveries
         self._directory = directory
 
-    @activity.defn(name="notify_deliver")
+    @activity.defn(name=names.DELIVER_NOTICE_ACTIVITY)
     def deliver(self, notice: Notice) -> DeliveryReceipt:
         """Deliver ``notice`` once; retried or concurrent calls with its key send nothing more.
 

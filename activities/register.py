@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts import names
+from contracts.activities import RecordOutcome
 from contracts.register import RegisterConflict, RegisterEntry
 from storage.register import DecisionRegister
-
-
-class RecordOutcome(BaseModel):
-    """Whether a register entry was written now or was already there."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    idempotency_key: str
-    written: bool
 
 
 class RegisterActivities:
@@ -24,7 +17,7 @@ class RegisterActivities:
     def __init__(self, register: DecisionRegister) -> None:
         self._register = register
 
-    @activity.defn(name="register_record")
+    @activity.defn(name=names.RECORD_REGISTER_ENTRY_ACTIVITY)
     def record(self, entry: RegisterEntry) -> RecordOutcome:
         """Record an entry once: a retry with the same key writes nothing more."""
         try:

@@ -9,9 +9,9 @@ from fastapi.openapi.utils import get_openapi
 
 from api.body import body_models
 from api.methods import AllowedMethods
+from api.openapi.components import component_schemas, route_models
 from api.problems import install_handlers
 from api.routes import calendar, meetings, pages, register, requests, users
-from api.schema import component_schemas, route_models
 from api.services import ApiServices
 
 DESCRIPTION = """\
@@ -54,7 +54,7 @@ def create_app(services: ApiServices) -> FastAPI:
                 separate_input_output_schemas=False,
             )
             # Every model the API reads or answers, written with the rules of its
-            # validators (see api.schema); bodies are read raw, so FastAPI lists none.
+            # validators (see api.openapi); bodies are read raw, so FastAPI lists none.
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(component_schemas([*body_models(), *route_models(app.routes)]))
             document["components"]["schemas"] = dict(sorted(schemas.items()))

@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ApiError
 from api.services import ApiServices
-from domain.models import Role
+from domain.people import Role
 from storage.accounts import User
 
 _bearer = HTTPBearer(auto_error=False, description="a token minted for the user")

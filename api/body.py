@@ -1,6 +1,6 @@
-"""Request bodies parsed as JSON by the domain's own strict models.
+"""Request bodies parsed as JSON by strict models: the domain's commands, the API's own bodies.
 
-The domain models are strict (no float pence, no string-to-int coercion), and strict
+The models are strict (no float pence, no string-to-int coercion), and strict
 models accept ISO dates only when they parse JSON themselves. FastAPI validates bodies
 as Python objects, which would refuse every date, so bodies are read raw and given to
 ``model_validate_json``; the OpenAPI document still describes them, through the schemas
@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from api.problems import ApiError, invalid, validation_problems
-from api.schema import REF_TEMPLATE
+from api.openapi.components import REF_TEMPLATE
+from api.problems import ApiError, invalid
+from api.wording import validation_problems
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

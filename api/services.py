@@ -15,11 +15,9 @@ from storage.register import DecisionRegister
 
 @dataclass(frozen=True)
 class ApiServices:
-    """The Temporal client and the stores behind the API."""
+    """The Temporal clients and the stores behind the API."""
 
     settings: Settings
-    client: Client
-    task_queue: str
     requests: FundingRequests
     meetings: ForumMeetings
     register: DecisionRegister
@@ -43,8 +41,6 @@ class ApiServices:
         directory.create_schema()
         return cls(
             settings=settings,
-            client=client,
-            task_queue=queue,
             requests=FundingRequests(client, queue),
             meetings=ForumMeetings(client, queue),
             register=register,

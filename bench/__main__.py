@@ -23,20 +23,13 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.harness import FULL, QUICK, Server, Sizes
 from bench.machine import machine, versions
 from bench.measure import load_average
 from bench.report import BenchmarkResult, document, table, write_json
 from bench.source import snapshot
-from bench.suite import (
-    FULL,
-    QUICK,
-    Server,
-    Sizes,
-    latency,
-    lifecycles,
-    memory_and_listing,
-    timeskip,
-)
+from bench.suite import latency, lifecycles, memory_and_listing
+from bench.timeskip import timeskip
 from config.logs import configure_logging
 from contracts import search_attributes
 from devtools.toolchain import ToolchainError, ensure_temporal_cli

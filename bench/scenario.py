@@ -1,4 +1,7 @@
-"""The request the benchmarks drive: people, a draft dated from "today", and its steps.
+"""The request the benchmarks drive: seed 000 (devtools.seeds) dated from "today", and its steps.
+
+The people, the four posts, their option, minute and evaluation are the Middlesbrough
+case's; the forum is the seed forum's first 12 members, ten of whom attend and vote.
 
 Each step is one transition Update, so the number of Updates a lifecycle sends
 (and so the baseline's count) is ``len`` of the step list. Dates are placed
@@ -13,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.commands import (
+from devtools import seeds
+from domain.people import Actor, Membership
+from domain.request.commands import (
     AddOption,
     CastVote,
     Close,
@@ -28,62 +33,27 @@ from domain.commands import (
     SubmitDraft,
     TableRequest,
 )
-from domain.models import (
-    Actor,
-    CostLine,
-    EvaluationPlan,
-    EvaluationReport,
-    FundingOption,
-    FundingSource,
-    MeasuredOutcome,
-    Member,
-    MemberGroup,
-    Membership,
-    Minute,
-    Period,
-    Recommendation,
-    RequestDraft,
-    Role,
-    VoteChoice,
-)
+from domain.request.decision import VoteChoice
+from domain.request.draft import EvaluationPlan, Period, Recommendation, RequestDraft
 
-OFFICER = Actor(user_id="officer", name="Bench Officer", roles=frozenset({Role.officer}))
-CLERK = Actor(user_id="clerk", name="Bench Clerk", roles=frozenset({Role.clerk}))
-CHAIR = Actor(user_id="chair", name="Bench Chair", roles=frozenset({Role.chair}))
+OFFICER = seeds.OFFICER
+CLERK = seeds.CLERK
+CHAIR = seeds.CHAIR
 
 VOTES = 10
 """Members who attend and vote in a full lifecycle."""
 
-MEMBERS: tuple[Member, ...] = tuple(
-    Member(
-        member_id=f"member-{n}",
-        name=f"Member {n}",
-        group=MemberGroup.academy if n % 2 else MemberGroup.maintained_primary,
-        email=f"member.{n}@forum.example.org",
-    )
-    for n in range(1, 13)
-)
+MEMBERS = seeds.MEMBERS[:12]
 MEMBERSHIP = Membership(members=MEMBERS)  # 12 members: quorum 5 of 12
 PRESENT = tuple(member.member_id for member in MEMBERS[:VOTES])
-UNIT_COST_PENCE = 2_240_100
-TOTAL_PENCE = 4 * UNIT_COST_PENCE
-OPTION_ID = "centrally-retained"
-MEASURE = "referrals"
+OPTION_ID = seeds.CENTRALLY_RETAINED.option_id
+EVALUATION = seeds.EVALUATION.model_copy(update={"recommendation": "end"})
+MEASURE = EVALUATION.outcomes[0].measure
 
 
 def new_reference(prefix: str = "BENCH") -> str:
     """A request reference no other run uses."""
     return f"{prefix}-{uuid.uuid4().hex[:12].upper()}"
-
-
-def member_actor(member: Member) -> Actor:
-    """The forum member as someone acting in forumflow."""
-    return Actor(
-        user_id=member.member_id,
-        name=member.name,
-        roles=frozenset({Role.member}),
-        group=member.group,
-    )
 
 
 @dataclass(frozen=True)
@@ -107,25 +77,14 @@ class Dates:
 
 
 def draft(reference: str, dates: Dates) -> RequestDraft:
-    """Four posts, funded from centrally retained budgets, evaluated on referrals."""
-    return RequestDraft(
-        reference=reference,
-        title="Early Help Practitioners (benchmark)",
-        purpose="Four posts supporting schools with early help for families.",
-        background="Schools report demand from families needing extra support.",
-        author_id=OFFICER.user_id,
-        cost_lines=(
-            CostLine(
-                description="Early Help Practitioner post",
-                quantity=4,
-                unit_cost_pence=UNIT_COST_PENCE,
-            ),
-        ),
-        period=dates.period,
-        recurrent=False,
-        procurement_needed=dates.service_start is not None,
-        service_start=dates.service_start,
-        evaluation_plan=EvaluationPlan(measures=(MEASURE,), report_due=dates.report_due),
+    """Seed 000's four posts, at ``dates``, evaluated on one measure."""
+    return seeds.middlesbrough_draft(reference, author_id=OFFICER.user_id).model_copy(
+        update={
+            "period": dates.period,
+            "procurement_needed": dates.service_start is not None,
+            "service_start": dates.service_start,
+            "evaluation_plan": EvaluationPlan(measures=(MEASURE,), report_due=dates.report_due),
+        }
     )
 
 
@@ -134,14 +93,9 @@ Step = tuple[Command, Actor]
 
 def listing_steps(dates: Dates) -> list[Step]:
     """Submit the draft, list the option, recommend it."""
-    option = FundingOption(
-        option_id=OPTION_ID,
-        source=FundingSource.centrally_retained,
-        amount_pence=TOTAL_PENCE,
-        period=dates.period,
-    )
+    option = seeds.CENTRALLY_RETAINED.model_copy(update={"period": dates.period})
     recommendation = Recommendation(
-        text="The forum agrees to fund four posts.", option_ids=(OPTION_ID,)
+        text=seeds.MIDDLESBROUGH_RECOMMENDATION, option_ids=(OPTION_ID,)
     )
     return [
         (SubmitDraft(), OFFICER),
@@ -167,32 +121,20 @@ def opening_steps(meeting: date) -> list[Step]:
 
 def voting_steps(votes: int = VOTES) -> list[Step]:
     """``votes`` members vote for; the chair closes the vote (approved)."""
-    cast = [(CastVote(choice=VoteChoice.for_), member_actor(m)) for m in MEMBERS[:votes]]
+    cast = [(CastVote(choice=VoteChoice.for_), seeds.member_actor(m)) for m in MEMBERS[:votes]]
     return [*cast, (CloseVote(), CHAIR)]
 
 
 def minuting_steps(dates: Dates) -> list[Step]:
     """The clerk minutes the approval and the chair confirms it."""
-    minute = Minute(
-        agreed_option_ids=(OPTION_ID,),
-        amount_pence=TOTAL_PENCE,
-        period=dates.period,
-        text="The forum agreed to fund four posts.",
-        recorded_by=CLERK.user_id,
-    )
+    minute = seeds.middlesbrough_minute(CLERK.user_id).model_copy(update={"period": dates.period})
     return [(RecordMinute(minute=minute), CLERK), (ConfirmMinutes(), CHAIR)]
 
 
 def closing_steps() -> list[Step]:
     """The officer reports the evaluation; the chair closes the request."""
-    report = EvaluationReport(
-        summary="Early help cases were picked up in schools.",
-        outcomes=(MeasuredOutcome(measure=MEASURE, value=707, unit="referrals"),),
-        recommendation="end",
-        reported_by=OFFICER.user_id,
-    )
     return [
-        (ReportEvaluation(report=report), OFFICER),
+        (ReportEvaluation(report=EVALUATION), OFFICER),
         (Close(reason="The work is done."), CHAIR),
     ]
 

@@ -1,216 +1,51 @@
-"""The five benchmarks. Each measures forumflow and the minimal baseline workflow in the
-same run, on the same server, with each side's worker in a process of its own."""
+"""Benchmarks 1, 2, 3 and 5 on the dev server. Each measures forumflow and the minimal
+baseline workflow in the same run, on the same server, with each side's worker in a
+process of its own (benchmark 4, on the time-skipping server, is bench.timeskip)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
+from temporalio.client import Client
 
-from bench.baseline_workflow import BaselineInput, BaselineResult, BaselineWorkflow
-from bench.measure import bounded, load_average, median, percentile, timed
-from bench.processes import WorkerProcess
+from bench.baseline_workflow import BaselineWorkflow
+from bench.harness import (
+    Clock,
+    Server,
+    Sizes,
+    drive,
+    log_lines,
+    london_today,
+    noop,
+    noops,
+    retrying,
+    start_baseline,
+    submit,
+)
+from bench.measure import bounded, median, percentile, timed
+from bench.processes import BenchWorker
 from bench.report import BenchmarkResult, Goal, Metric
 from bench.scenario import (
     OFFICER,
     PRESENT,
     Dates,
-    Step,
     attendance_step,
-    closing_steps,
     draft,
     full_lifecycle_steps,
     listing_steps,
-    minuting_steps,
     new_reference,
     open_vote_steps,
-    opening_steps,
     table_step,
-    voting_steps,
 )
 from clients.requests import FundingRequests
-from contracts import search_attributes
-from devtools.devserver import add_search_attributes
-from devtools.toolchain import ensure_test_server
-from domain.calendar import LONDON
-from domain.models import Period
-
-T = TypeVar("T")
 
 LATENCY_GOAL = Goal(1.5)
 MEMORY_GOAL = Goal(100.0, on="forumflow")
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How much each benchmark does."""
-
-    latency_requests: int = 4
-    latency_warmup: int = 20
-    latency_samples: int = 1000
-    lifecycle_levels: tuple[tuple[int, int], ...] = ((1, 30), (16, 240), (64, 320))
-    open_counts: tuple[int, ...] = (1_000, 10_000)
-    open_warmup: int = 50
-    setup_concurrency: int = 64
-    settle_seconds: float = 5.0
-    list_repeats: int = 3
-    timeskip_days: int = 730
-    timeskip_repeats: int = 3
-    time_limit_seconds: float = 5400.0
-
-
-FULL = Sizes()
-QUICK = Sizes(
-    latency_requests=2,
-    latency_warmup=2,
-    latency_samples=10,
-    lifecycle_levels=((1, 2), (2, 4)),
-    open_counts=(10, 30),
-    open_warmup=4,
-    setup_concurrency=8,
-    settle_seconds=0.5,
-    list_repeats=1,
-    timeskip_repeats=1,
-    time_limit_seconds=180.0,
-)
-
-
-@dataclass
-class Server:
-    """A running Temporal server the benchmarks can start workers against."""
-
-    client: Client
-    namespace: str
-    data_dir: Path
-    source_dir: Path
-
-    @property
-    def address(self) -> str:
-        """host:port of its frontend."""
-        return self.client.service_client.config.target_host
-
-    @contextlib.asynccontextmanager
-    async def workers(
-        self, label: str, max_cached: int
-    ) -> AsyncIterator[tuple[WorkerProcess, WorkerProcess]]:
-        """A forumflow worker and a baseline worker, each on a fresh task queue and process."""
-        suffix = uuid.uuid4().hex[:8]
-        pair = tuple(
-            WorkerProcess(
-                kind,
-                address=self.address,
-                namespace=self.namespace,
-                task_queue=f"bench-{label}-{kind}-{suffix}",
-                data_dir=self.data_dir / f"{label}-{suffix}",
-                max_cached=max_cached,
-                source_dir=self.source_dir,
-            )
-            for kind in ("forumflow", "baseline")
-        )
-        forumflow, baseline = pair
-        try:
-            await asyncio.gather(forumflow.start(), baseline.start())
-            yield forumflow, baseline
-        finally:
-            await asyncio.gather(forumflow.stop(), baseline.stop())
-
-
-def london_today(now: datetime) -> date:
-    """The forum's calendar day at ``now``."""
-    return now.astimezone(LONDON).date()
-
-
-RETRIED: Counter[str] = Counter()
-"""Updates the server turned away because the workflow task had failed, then sent again."""
-
-
-async def retrying(call: Callable[[], Awaitable[T]], what: str, attempts: int = 40) -> T:
-    """``call()``, sent again (and counted) while the server says the workflow task failed.
-
-    Under heavy load a workflow task can fail and be retried by the server; meanwhile it
-    refuses Updates with FAILED_PRECONDITION, before admitting them, so sending again
-    cannot apply one twice. Retries are counted in each benchmark's details.
-    """
-    for attempt in range(attempts):
-        try:
-            return await call()
-        except RPCError as error:
-            if error.status != RPCStatusCode.FAILED_PRECONDITION or attempt == attempts - 1:
-                raise
-            RETRIED[what] += 1
-            await asyncio.sleep(0.5)
-    raise AssertionError("unreachable")
-
-
-async def submit(forum: FundingRequests, reference: str, step: Step) -> None:
-    """Send one step's transition Update as its actor."""
-    command, actor = step
-    await retrying(partial(forum.submit, reference, command, actor), "forumflow")
-
-
-async def drive(forum: FundingRequests, reference: str, steps: list[Step]) -> None:
-    """Send each step's transition Update in order, as its actor."""
-    for step in steps:
-        await submit(forum, reference, step)
-
-
-async def noop(handle: WorkflowHandle[BaselineWorkflow, BaselineResult]) -> None:
-    """One no-op Update."""
-    await retrying(partial(handle.execute_update, BaselineWorkflow.noop), "baseline")
-
-
-async def start_baseline(
-    client: Client, task_queue: str, start: BaselineInput | None = None
-) -> WorkflowHandle[BaselineWorkflow, BaselineResult]:
-    """Start one minimal workflow."""
-    return await client.start_workflow(
-        BaselineWorkflow.run,
-        start or BaselineInput(),
-        id=f"baseline-{uuid.uuid4().hex}",
-        task_queue=task_queue,
-    )
-
-
-async def noops(handle: WorkflowHandle[BaselineWorkflow, BaselineResult], count: int) -> None:
-    """``count`` no-op Updates, one after another."""
-    for _ in range(count):
-        await noop(handle)
-
-
-def log_lines(*workers: WorkerProcess) -> dict[str, int]:
-    """Lines of warnings and errors each worker logged (0 in a clean run)."""
-    return {worker.kind: worker.log_lines() for worker in workers}
-
-
-class Clock:
-    """Times a benchmark and notes the machine's load before and after."""
-
-    def __init__(self, result: BenchmarkResult) -> None:
-        self.result = result
-        self._started = time.perf_counter()
-        self._retried = RETRIED.copy()
-        result.load_before = load_average()
-
-    def done(self) -> BenchmarkResult:
-        """Record the elapsed time and load; return the result."""
-        self.result.seconds = time.perf_counter() - self._started
-        self.result.load_after = load_average()
-        self.result.details["retried_updates"] = dict(RETRIED - self._retried)
-        return self.result
 
 
 # --- 1. round-trip latency of a transition Update -------------------------------------
@@ -483,8 +318,8 @@ async def memory_and_listing(
 async def _listing(
     server: Server,
     sizes: Sizes,
-    forumflow: WorkerProcess,
-    baseline: WorkerProcess,
+    forumflow: BenchWorker,
+    baseline: BenchWorker,
     count: int,
     memory_result: BenchmarkResult,
 ) -> BenchmarkResult:
@@ -532,203 +367,5 @@ async def _listing(
         "visibility_wait_seconds": round(waited, 2),
         "setup": "the requests and minimal workflows of the memory benchmark",
         "worker_log_lines": log_lines(forumflow, baseline),
-    }
-    return clock.done()
-
-
-# --- 4. a two-year lifecycle on the time-skipping server ------------------------------
-
-
-@dataclass(frozen=True)
-class TwoYears:
-    """What one time-skipped lifecycle did."""
-
-    wall_seconds: float
-    workflow_seconds: float
-    events: dict[str, int]
-    phases: dict[str, float]
-
-
-async def _sleep_past(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
-
-
-async def two_year_request(env: WorkflowEnvironment, forum: FundingRequests, days: int) -> TwoYears:
-    """A request with a procurement lead-in and an evaluation, across ``days`` of skipped time.
-
-    Drafted today for a service starting in about twenty months (12-month lead-in),
-    with the forum's meetings every eight weeks: the procurement and papers reminders
-    fire, then it is decided and minuted; the evaluation report and the end of the
-    funding period are reminded and escalated; then it is reported and closed.
-    """
-    today = london_today(await env.get_current_time())
-    end = today + timedelta(days=days)
-    start = end - timedelta(days=121)
-    dates = Dates(
-        meeting=today,
-        period=Period(start=start, end=end),
-        report_due=end - timedelta(days=60),
-        service_start=start,
-    )
-    meetings = tuple(today + timedelta(weeks=8 * n) for n in range(1, days // 56 + 1))
-    reference = new_reference()
-    phases: dict[str, float] = {}
-    started = mark = time.perf_counter()
-
-    def lap(phase: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[phase] = round(now - mark, 3)
-        mark = now
-
-    handle = await forum.create(draft(reference, dates), OFFICER, scheduled_meetings=meetings)
-    await drive(forum, reference, listing_steps(dates))
-    lap("draft_and_options")
-    deadlines = (await forum.deadlines(reference)).deadlines
-    await _sleep_past(env, max(d.due for d in deadlines) + timedelta(hours=1))
-    lap("skip_past_procurement_deadline")
-    meeting = london_today(await env.get_current_time()) + timedelta(days=14)
-    await drive(
-        forum, reference, [*opening_steps(meeting), *voting_steps(), *minuting_steps(dates)]
-    )
-    lap("meeting_vote_minutes")
-    deadlines = (await forum.deadlines(reference)).deadlines
-    await _sleep_past(env, max(d.due for d in deadlines) + timedelta(hours=1))
-    lap("skip_past_period_end")
-    await drive(forum, reference, closing_steps())
-    await handle.result()
-    lap("report_and_close")
-    wall = time.perf_counter() - started
-    history = (await handle.fetch_history()).events
-    span = history[-1].event_time.ToDatetime() - history[0].event_time.ToDatetime()
-    kinds = Counter(EventType.Name(event.event_type) for event in history)
-    wanted = {
-        "timers_started": kinds["EVENT_TYPE_TIMER_STARTED"],
-        "timers_fired": kinds["EVENT_TYPE_TIMER_FIRED"],
-        "timers_canceled": kinds["EVENT_TYPE_TIMER_CANCELED"],
-        "activities": kinds["EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"],
-        "updates": kinds["EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED"],
-        "history_events": len(history),
-    }
-    return TwoYears(wall, span.total_seconds(), wanted, phases)
-
-
-async def sleep_through(
-    client: Client, task_queue: str, sleeper: BaselineInput, *, updates: int = 0
-) -> None:
-    """Run the minimal workflow through its timers, after ``updates`` no-op Updates."""
-    handle = await start_baseline(client, task_queue, sleeper)
-    await noops(handle, updates)
-    await handle.result()
-
-
-@dataclass(frozen=True)
-class TimeskipRun:
-    """One timed repeat of the two-year benchmark: forumflow and both baselines."""
-
-    request: TwoYears
-    timers: float
-    timers_and_updates: float
-    setup_seconds: float
-    log_lines: dict[str, int]
-
-
-async def _timeskip_on_fresh_server(sizes: Sizes, data_dir: Path, source_dir: Path) -> TimeskipRun:
-    """One repeat on a time-skipping server of its own.
-
-    Its clock starts at the present, so every repeat's request lives in the same
-    years: a finished workflow's awaited result can leave the test server's clock
-    years ahead, and forumflow's working calendar ends in 2060.
-    """
-    test_server = ensure_test_server()
-    setup_started = time.perf_counter()
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(test_server.path) if test_server else None,
-        test_server_startup_timeout=timedelta(seconds=120),
-    )
-    try:
-        await add_search_attributes(env.client, env.client.namespace, search_attributes.ALL)
-        server = Server(env.client, env.client.namespace, data_dir, source_dir)
-        async with server.workers("timeskip", max_cached=1000) as (forumflow, baseline):
-            setup = time.perf_counter() - setup_started
-            forum = FundingRequests(env.client, forumflow.task_queue)
-            # One untimed run of each first: the workers' first workflows pay one-off costs.
-            warm = await two_year_request(env, forum, sizes.timeskip_days)
-            await sleep_through(
-                env.client,
-                baseline.task_queue,
-                BaselineInput(timers=warm.events["timers_fired"], total_seconds=86400),
-                updates=warm.events["updates"],
-            )
-            request = await two_year_request(env, forum, sizes.timeskip_days)
-            sleeper = BaselineInput(
-                timers=request.events["timers_fired"], total_seconds=request.workflow_seconds
-            )
-            timers, _ = await timed(
-                partial(sleep_through, env.client, baseline.task_queue, sleeper)
-            )
-            updated, _ = await timed(
-                partial(
-                    sleep_through,
-                    env.client,
-                    baseline.task_queue,
-                    sleeper,
-                    updates=request.events["updates"],
-                )
-            )
-            lines = log_lines(forumflow, baseline)
-    finally:
-        await env.shutdown()
-    return TimeskipRun(request, timers, updated, setup, lines)
-
-
-async def timeskip(sizes: Sizes, data_dir: Path, source_dir: Path) -> BenchmarkResult:
-    """Wall time of a two-year lifecycle vs a workflow sleeping through as many timers."""
-    result = BenchmarkResult(
-        key="two_year_timeskip",
-        title="Wall time of a time-skipped two-year lifecycle with all its timers",
-        baseline="the minimal workflow sleeping through the same number of timers as the "
-        "request's history fired, spread evenly over the same span of workflow time, "
-        "started and awaited with automatic time skipping",
-    )
-    clock = Clock(result)
-    runs: list[TimeskipRun] = []
-    for _ in range(sizes.timeskip_repeats):
-        run = await _timeskip_on_fresh_server(sizes, data_dir, source_dir)
-        result.setup_seconds += run.setup_seconds
-        runs.append(run)
-    forumflow_wall = median([run.request.wall_seconds for run in runs])
-    result.metrics = [
-        Metric("wall time", "s", forumflow_wall, median([run.timers for run in runs])),
-        Metric(
-            "wall time vs timers + Updates",
-            "s",
-            forumflow_wall,
-            median([run.timers_and_updates for run in runs]),
-        ),
-    ]
-    first = runs[0].request
-    result.details = {
-        "workflow_days": round(first.workflow_seconds / 86400, 1),
-        "forumflow_history": first.events,
-        "forumflow_phases_seconds": first.phases,
-        "repeats": sizes.timeskip_repeats,
-        "repeat": "each on a fresh time-skipping server with fresh workers, after one untimed "
-        "run of each side there (the workers' first workflows pay one-off costs)",
-        "wall_seconds": {
-            "forumflow": [round(run.request.wall_seconds, 3) for run in runs],
-            "baseline_timers": [round(run.timers, 3) for run in runs],
-            "baseline_timers_and_updates": [round(run.timers_and_updates, 3) for run in runs],
-        },
-        "second_baseline": "the same minimal workflow and timers, also sent as many no-op "
-        "Updates as the request's history completed, before its result is awaited",
-        "worker_log_lines": {
-            kind: sum(run.log_lines[kind] for run in runs) for kind in ("forumflow", "baseline")
-        },
-        "forumflow_includes": "every transition Update, the register and notice activities, "
-        "two client sleeps of the time-skipping server and the deadlines queries",
     }
     return clock.done()

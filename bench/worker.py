@@ -3,7 +3,7 @@
 ``python -m bench.worker --kind forumflow`` runs forumflow's real worker
 (``worker.app.build_worker``: every workflow and activity, a decision register on a
 SQLite file, notices to the log only); ``--kind baseline`` runs only the minimal
-workflow. Either prints ``ready`` on stdout once polling, and stops on SIGTERM.
+workflow. Either prints READY on stdout once polling, and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
 from worker.app import WorkerDependencies, build_worker
 
-READY = "ready"
+READY = "bench worker ready"
 KINDS = ("forumflow", "baseline")
 
 

@@ -1,1 +1,3 @@
-"""The `forum` command: a client of the forumflow HTTP API."""
+"""The `forum` command: an HTTP client of the forumflow API that imports none of the
+product's code (it owns its vocabulary in ``cli.vocabulary``).
+"""

@@ -1,5 +1,8 @@
 """What people type, turned into what the API takes: pence, ISO dates, JSON bodies.
 
+The CLI checks only what it must to build a body; the API validates the rest and a
+refusal (422) names the field and the rule.
+
 Amounts are typed in pounds as a paper writes them ("£89,604", "89604", "89604.00",
 "£12.50") and sent as whole pence; anything that is not a whole number of pence is
 refused, never rounded. Times without an offset are Europe/London wall time.
@@ -15,7 +18,7 @@ from typing import Any
 
 import typer
 
-from domain.calendar import LONDON
+from cli.vocabulary import LONDON
 
 _POUNDS = re.compile(r"^(?:£|GBP\s*)?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<pence>\d{1,2}))?$")
 
@@ -80,3 +83,32 @@ def split_ids(values: list[str] | None) -> list[str]:
     for value in values or ():
         found.extend(part.strip() for part in value.split(",") if part.strip())
     return found
+
+
+def membership_body(path: Path) -> Any:
+    """A membership file: {"members": [...]}, a bare list of members, or {"membership"}."""
+    document = read_json(path)
+    if isinstance(document, list):
+        return {"members": document}
+    if isinstance(document, dict) and "membership" in document:
+        return document["membership"]
+    return document
+
+
+def present_ids(present: list[str] | None, file: Path | None) -> list[str]:
+    """Member ids from --present, and from a file of ids or of a membership (everyone)."""
+    ids = split_ids(present)
+    if file is not None:
+        document = read_json(file)
+        if isinstance(document, dict) and "present_member_ids" in document:
+            document = document["present_member_ids"]
+        elif isinstance(document, dict) and "members" in document:
+            document = [m.get("member_id") for m in document["members"] if isinstance(m, dict)]
+        if not isinstance(document, list):
+            raise typer.BadParameter(
+                f"{file}: give a JSON list of member ids, or a membership (everyone is present)"
+            )
+        ids.extend(str(i) for i in document)
+    if not ids:
+        raise typer.BadParameter("name who is present with --present or --file")
+    return ids

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cli import meetings, records, requests, users
+from cli import decisions, meetings, records, requests, users
 from cli.client import EXIT_CODES_HELP, Api
 from cli.session import Session
 
@@ -68,6 +68,7 @@ def main(
 
 
 requests.install(app)
+decisions.install(app)
 meetings.install(app)
 records.install(app)
 users.install(app)

@@ -1,7 +1,7 @@
 """Commands on forum meetings: schedule one, read it, and one per meeting action.
 
-Each action is ``POST /meetings/{id}/actions/{transition}``; the API and the meeting's
-workflow decide whether it is allowed.
+Each action is ``POST /meetings/{id}/actions/{transition}`` (see :mod:`cli.actions`);
+the API and the meeting's workflow decide whether it is allowed.
 """
 
 from __future__ import annotations
@@ -12,51 +12,27 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import render
-from cli.inputs import read_object, split_ids
-from cli.options import DateOption, IdempotencyKey, MeetingId, OptionalJsonFile, Reason, TimeOption
-from cli.requests import PresentFile, PresentOption, membership_body, present_ids
+from cli.actions import Aggregate, act
+from cli.inputs import membership_body, present_ids, read_object, split_ids
+from cli.options import (
+    DateOption,
+    IdempotencyKey,
+    MeetingId,
+    OptionalJsonFile,
+    PresentFile,
+    PresentOption,
+    Reason,
+    TimeOption,
+)
+from cli.render import meetings as render
 from cli.session import Session, segment
-from domain.meetings import MeetingStage
+from cli.vocabulary import MeetingStage
 
 meeting_app = typer.Typer(
     help="Schedule meetings, run their agenda and action log.", no_args_is_help=True
 )
 
-MEETING_COMMANDS: dict[str, str] = {
-    "add_item": "forum meeting add-item",
-    "remove_item": "forum meeting remove-item",
-    "move_meeting": "forum meeting move",
-    "record_attendance": "forum meeting attendance",
-    "open_meeting": "forum meeting open",
-    "mark_item": "forum meeting mark-item",
-    "add_action": "forum meeting add-action",
-    "complete_action": "forum meeting complete-action",
-    "confirm_previous_minutes": "forum meeting confirm-previous",
-    "close_meeting": "forum meeting close",
-    "cancel_meeting": "forum meeting cancel",
-}
-"""The command that takes each meeting transition."""
-
 RequestRef = Annotated[str, typer.Option("--request", help="the request's reference")]
-
-
-def meeting_act(
-    ctx: typer.Context,
-    meeting_id: str,
-    transition: str,
-    body: dict[str, Any],
-    idempotency_key: str | None = None,
-) -> None:
-    """Ask the API for ``transition`` on the meeting and show what it did."""
-    session = Session.of(ctx)
-    response = session.call(
-        "POST",
-        f"/meetings/{segment(meeting_id)}/actions/{transition}",
-        body=body,
-        idempotency_key=idempotency_key,
-    )
-    session.show(response, render.meeting_transition)
 
 
 @meeting_app.command("schedule")
@@ -142,7 +118,7 @@ def add_item(
     body: dict[str, Any] = {"request_ref": request, "title": title}
     if late_reason is not None:
         body["late_reason"] = late_reason
-    meeting_act(ctx, meeting_id, "add_item", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "add_item", body, idempotency_key)
 
 
 @meeting_app.command("remove-item")
@@ -155,7 +131,7 @@ def remove_item(
 ) -> None:
     """Take a request off the agenda before the meeting (chair)."""
     body = {"request_ref": request, "reason": reason}
-    meeting_act(ctx, meeting_id, "remove_item", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "remove_item", body, idempotency_key)
 
 
 @meeting_app.command("move")
@@ -170,7 +146,7 @@ def move(
 ) -> None:
     """Move the meeting to another time; its id stays the same (chair)."""
     body = {"new_starts_at": starts_at.isoformat(), "reason": reason}
-    meeting_act(ctx, meeting_id, "move_meeting", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "move_meeting", body, idempotency_key)
 
 
 @meeting_app.command("attendance")
@@ -183,7 +159,7 @@ def attendance(
 ) -> None:
     """Record who is present (clerk); replaces earlier attendance."""
     body = {"present_member_ids": present_ids(present, file)}
-    meeting_act(ctx, meeting_id, "record_attendance", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "record_attendance", body, idempotency_key)
 
 
 @meeting_app.command("open")
@@ -191,7 +167,7 @@ def open_meeting(
     ctx: typer.Context, meeting_id: MeetingId, idempotency_key: IdempotencyKey = None
 ) -> None:
     """Open a quorate meeting (chair)."""
-    meeting_act(ctx, meeting_id, "open_meeting", {}, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "open_meeting", {}, idempotency_key)
 
 
 @meeting_app.command("mark-item")
@@ -206,7 +182,7 @@ def mark_item(
 ) -> None:
     """Record what became of an agenda item (clerk)."""
     body = {"request_ref": request, "status": status}
-    meeting_act(ctx, meeting_id, "mark_item", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "mark_item", body, idempotency_key)
 
 
 @meeting_app.command("add-action")
@@ -232,7 +208,7 @@ def add_action(
     }
     if carried_from:
         body["carried_from"] = split_ids(carried_from)
-    meeting_act(ctx, meeting_id, "add_action", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "add_action", body, idempotency_key)
 
 
 @meeting_app.command("complete-action")
@@ -243,7 +219,14 @@ def complete_action(
     idempotency_key: IdempotencyKey = None,
 ) -> None:
     """Mark an action done (clerk or officer)."""
-    meeting_act(ctx, meeting_id, "complete_action", {"action_id": action_id}, idempotency_key)
+    act(
+        ctx,
+        Aggregate.meeting,
+        meeting_id,
+        "complete_action",
+        {"action_id": action_id},
+        idempotency_key,
+    )
 
 
 @meeting_app.command("confirm-previous")
@@ -251,7 +234,7 @@ def confirm_previous(
     ctx: typer.Context, meeting_id: MeetingId, idempotency_key: IdempotencyKey = None
 ) -> None:
     """Confirm the previous meeting's minutes at this one (chair)."""
-    meeting_act(ctx, meeting_id, "confirm_previous_minutes", {}, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "confirm_previous_minutes", {}, idempotency_key)
 
 
 @meeting_app.command("close")
@@ -272,7 +255,7 @@ def close_meeting(
         body["next_meeting_id"] = next_meeting
     if next_date is not None:
         body["next_meeting_date"] = next_date.isoformat()
-    meeting_act(ctx, meeting_id, "close_meeting", body, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "close_meeting", body, idempotency_key)
 
 
 @meeting_app.command("cancel")
@@ -283,7 +266,7 @@ def cancel(
     idempotency_key: IdempotencyKey = None,
 ) -> None:
     """Cancel a meeting that has not opened (chair)."""
-    meeting_act(ctx, meeting_id, "cancel_meeting", {"reason": reason}, idempotency_key)
+    act(ctx, Aggregate.meeting, meeting_id, "cancel_meeting", {"reason": reason}, idempotency_key)
 
 
 def install(app: typer.Typer) -> None:

@@ -54,6 +54,22 @@ Output = Annotated[
         help="write the document to this file (stdout without it)",
     ),
 ]
+PresentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--present", metavar="MEMBER_ID", help="a present member's id (repeat, or comma-separate)"
+    ),
+]
+PresentFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        "-f",
+        exists=True,
+        dir_okay=False,
+        help="a JSON list of present ids, or a membership file (all of it present)",
+    ),
+]
 
 
 def DateOption(*names: str, help: str) -> Any:  # noqa: N802

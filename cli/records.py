@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import render
 from cli.options import DateOption, Output
+from cli.render import register as render
 from cli.session import Session
-from domain.models import FundingSource
+from cli.vocabulary import FundingSource
 
 register_app = typer.Typer(
     help="The decision register: what was decided, and where the money came from.",

@@ -1,7 +1,8 @@
-"""Commands on funding requests: one per action a person takes in the lifecycle.
+"""Commands on funding requests up to the meeting: draft, read, find, list options, recommend.
 
 Each action is ``POST /requests/{ref}/actions/{transition}`` with that command's
-fields; the API and the request's workflow decide whether it is allowed.
+fields (see :mod:`cli.actions`); the API and the request's workflow decide whether it
+is allowed. The forum's part, from tabling on, is in :mod:`cli.decisions`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import render
-from cli.inputs import read_json, read_object, split_ids
+from cli.actions import Aggregate, act
+from cli.inputs import read_object, split_ids
 from cli.options import (
     DateOption,
     IdempotencyKey,
@@ -21,36 +22,15 @@ from cli.options import (
     MoneyOption,
     OptionalJsonFile,
     Output,
-    Reason,
     Reference,
 )
+from cli.render import requests as render
+from cli.render.actions import allowed_actions
 from cli.session import Session, segment
-from domain.models import DecisionType, FundingSource, Stage, VoteChoice
+from cli.vocabulary import DecisionType, FundingSource, Stage
 
 request_app = typer.Typer(help="Draft, read and find funding requests.", no_args_is_help=True)
 option_app = typer.Typer(help="List or remove the request's funding options.", no_args_is_help=True)
-vote_app = typer.Typer(help="Open the vote, cast a vote, close the vote.", no_args_is_help=True)
-minute_app = typer.Typer(help="The clerk's minute of an approval.", no_args_is_help=True)
-minutes_app = typer.Typer(help="The chair confirms the minutes.", no_args_is_help=True)
-evaluation_app = typer.Typer(help="What the money achieved.", no_args_is_help=True)
-
-
-def act(
-    ctx: typer.Context,
-    reference: str,
-    transition: str,
-    body: dict[str, Any],
-    idempotency_key: str | None = None,
-) -> None:
-    """Ask the API for ``transition`` on the request and show what it did."""
-    session = Session.of(ctx)
-    response = session.call(
-        "POST",
-        f"/requests/{segment(reference)}/actions/{transition}",
-        body=body,
-        idempotency_key=idempotency_key,
-    )
-    session.show(response, render.transition_result)
 
 
 def _draft_body(path: str, reference: str | None) -> dict[str, Any]:
@@ -105,6 +85,7 @@ def edit(
     """Replace the draft (officer); its reference is always REFERENCE."""
     act(
         ctx,
+        Aggregate.request,
         reference,
         "edit_draft",
         {"draft": _draft_body(file, reference)["draft"]},
@@ -117,7 +98,7 @@ def submit(
     ctx: typer.Context, reference: Reference, idempotency_key: IdempotencyKey = None
 ) -> None:
     """Finish drafting and move on to listing funding options (officer)."""
-    act(ctx, reference, "submit_draft", {}, idempotency_key)
+    act(ctx, Aggregate.request, reference, "submit_draft", {}, idempotency_key)
 
 
 @request_app.command("show")
@@ -148,7 +129,7 @@ def actions(ctx: typer.Context, reference: Reference) -> None:
     """What you may do next on the request, and the command for each."""
     session = Session.of(ctx)
     response = session.call("GET", f"/requests/{segment(reference)}/allowed-actions")
-    session.show(response, render.allowed_actions)
+    session.show(response, allowed_actions)
 
 
 @request_app.command("list")
@@ -236,7 +217,7 @@ def add_option(
         if end is not None:
             period["end"] = end.isoformat()
         option["period"] = period
-    act(ctx, reference, "add_option", {"option": option}, idempotency_key)
+    act(ctx, Aggregate.request, reference, "add_option", {"option": option}, idempotency_key)
 
 
 @option_app.command("remove")
@@ -247,10 +228,17 @@ def remove_option(
     idempotency_key: IdempotencyKey = None,
 ) -> None:
     """Take a listed option off the request (officer)."""
-    act(ctx, reference, "remove_option", {"option_id": option_id}, idempotency_key)
+    act(
+        ctx,
+        Aggregate.request,
+        reference,
+        "remove_option",
+        {"option_id": option_id},
+        idempotency_key,
+    )
 
 
-# --- one command each --------------------------------------------------------------
+# --- forum recommend ---------------------------------------------------------------
 
 
 def recommend(
@@ -276,251 +264,18 @@ def recommend(
         recommendation["option_ids"] = split_ids(option)
     if one_of:
         recommendation["mode"] = "one_of"
-    act(ctx, reference, "set_recommendation", {"recommendation": recommendation}, idempotency_key)
-
-
-def membership_body(path: Path) -> Any:
-    """A membership file: {"members": [...]}, a bare list of members, or {"membership"}."""
-    document = read_json(path)
-    if isinstance(document, list):
-        return {"members": document}
-    if isinstance(document, dict) and "membership" in document:
-        return document["membership"]
-    return document
-
-
-def table_request(
-    ctx: typer.Context,
-    reference: Reference,
-    meeting_date: Annotated[date, DateOption("--meeting-date", help="the meeting's day")],
-    file: Annotated[
-        Path,
-        typer.Option(
-            "--file",
-            "-f",
-            "--membership",
-            exists=True,
-            dir_okay=False,
-            help="a JSON file of the forum's membership for that meeting",
-        ),
-    ],
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Put the request on a meeting's agenda with the forum's membership (chair)."""
-    body = {"meeting_date": meeting_date.isoformat(), "membership": membership_body(file)}
-    act(ctx, reference, "table", body, idempotency_key)
-
-
-def follow_meeting(
-    ctx: typer.Context,
-    reference: Reference,
-    meeting: Annotated[str, typer.Option("--meeting", help="the moved meeting's id")],
-    from_date: Annotated[date, DateOption("--from", help="the day the request is tabled for now")],
-    to_date: Annotated[date, DateOption("--to", help="the meeting's new day")],
-    reason: Reason,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Move a tabled request to its meeting's new day (chair; forumflow does this itself
-    for requests on a moved meeting's agenda)."""
-    body = {
-        "meeting_id": meeting,
-        "from_date": from_date.isoformat(),
-        "meeting_date": to_date.isoformat(),
-        "reason": reason,
-    }
-    act(ctx, reference, "follow_meeting", body, idempotency_key)
-
-
-def withdraw(
-    ctx: typer.Context, reference: Reference, reason: Reason, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Withdraw the request before it is decided (officer)."""
-    act(ctx, reference, "withdraw", {"reason": reason}, idempotency_key)
-
-
-def present_ids(present: list[str] | None, file: Path | None) -> list[str]:
-    """Member ids from --present, and from a file of ids or of a membership (everyone)."""
-    ids = split_ids(present)
-    if file is not None:
-        document = read_json(file)
-        if isinstance(document, dict) and "present_member_ids" in document:
-            document = document["present_member_ids"]
-        elif isinstance(document, dict) and "members" in document:
-            document = [m.get("member_id") for m in document["members"] if isinstance(m, dict)]
-        if not isinstance(document, list):
-            raise typer.BadParameter(
-                f"{file}: give a JSON list of member ids, or a membership (everyone is present)"
-            )
-        ids.extend(str(i) for i in document)
-    if not ids:
-        raise typer.BadParameter("name who is present with --present or --file")
-    return ids
-
-
-PresentOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--present", metavar="MEMBER_ID", help="a present member's id (repeat, or comma-separate)"
-    ),
-]
-PresentFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--file",
-        "-f",
-        exists=True,
-        dir_okay=False,
-        help="a JSON list of present ids, or a membership file (all of it present)",
-    ),
-]
-
-
-def attendance(
-    ctx: typer.Context,
-    reference: Reference,
-    present: PresentOption = None,
-    file: PresentFile = None,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Record who is present at the meeting (clerk); replaces earlier attendance."""
-    body = {"present_member_ids": present_ids(present, file)}
-    act(ctx, reference, "record_attendance", body, idempotency_key)
-
-
-@vote_app.command("open")
-def open_vote(
-    ctx: typer.Context, reference: Reference, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Open the vote on the recommendation (chair)."""
-    act(ctx, reference, "open_vote", {}, idempotency_key)
-
-
-@vote_app.command("cast")
-def cast_vote(
-    ctx: typer.Context,
-    reference: Reference,
-    choice: Annotated[VoteChoice, typer.Argument(help="for, against or abstain")],
-    option: Annotated[
-        str | None, typer.Option("--option", help="in a choice, the option you support")
-    ] = None,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Cast your vote (member)."""
-    body: dict[str, Any] = {"choice": choice.value}
-    if option is not None:
-        body["option_id"] = option
-    act(ctx, reference, "cast_vote", body, idempotency_key)
-
-
-@vote_app.command("close")
-def close_vote(
-    ctx: typer.Context,
-    reference: Reference,
-    defer: Annotated[
-        str | None, typer.Option("--defer", help="defer the request instead, for this reason")
-    ] = None,
-    casting_vote: Annotated[
-        VoteChoice | None, typer.Option(help="the chair's casting vote on a tie")
-    ] = None,
-    casting_option: Annotated[
-        str | None, typer.Option(help="the option the casting vote supports, in a choice")
-    ] = None,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Close the vote and decide, or defer (chair)."""
-    body: dict[str, Any] = {}
-    if defer is not None:
-        body["defer_reason"] = defer
-    if casting_vote is not None:
-        body["chair_casting_choice"] = casting_vote.value
-    if casting_option is not None:
-        body["chair_casting_option_id"] = casting_option
-    act(ctx, reference, "close_vote", body, idempotency_key)
-
-
-def amend(
-    ctx: typer.Context,
-    reference: Reference,
-    text: Annotated[str, typer.Option("--text", help="the amendment the meeting made")],
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Record an amendment the meeting made to the recommendation (clerk)."""
-    act(ctx, reference, "amend_recommendation", {"amendment": text}, idempotency_key)
-
-
-def defer(
-    ctx: typer.Context, reference: Reference, reason: Reason, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Send the request back to option listing (chair)."""
-    act(ctx, reference, "defer", {"reason": reason}, idempotency_key)
-
-
-@minute_app.command("record")
-def record_minute(
-    ctx: typer.Context, reference: Reference, file: JsonFile, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Record the minute of an approval (clerk), from a JSON file; money in pence."""
-    minute = read_object(file)
-    act(ctx, reference, "record_minute", {"minute": minute.get("minute", minute)}, idempotency_key)
-
-
-@minutes_app.command("confirm")
-def confirm_minutes(
-    ctx: typer.Context, reference: Reference, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Confirm the minutes: the decision is now final (chair)."""
-    act(ctx, reference, "confirm_minutes", {}, idempotency_key)
-
-
-@evaluation_app.command("report")
-def report_evaluation(
-    ctx: typer.Context, reference: Reference, file: JsonFile, idempotency_key: IdempotencyKey = None
-) -> None:
-    """Report what the money achieved (officer), from a JSON file."""
-    report = read_object(file)
     act(
         ctx,
+        Aggregate.request,
         reference,
-        "report_evaluation",
-        {"report": report.get("report", report)},
+        "set_recommendation",
+        {"recommendation": recommendation},
         idempotency_key,
     )
 
 
-def extend(
-    ctx: typer.Context,
-    reference: Reference,
-    start: Annotated[date, DateOption("--start", help="first day of the new funding period")],
-    end: Annotated[date, DateOption("--end", help="last day of the new funding period")],
-    reason: Reason,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    """Extend the work: a new funding cycle for the new period starts (chair)."""
-    body = {"new_period": {"start": start.isoformat(), "end": end.isoformat()}, "reason": reason}
-    act(ctx, reference, "extend", body, idempotency_key)
-
-
-def close(
-    ctx: typer.Context, reference: Reference, reason: Reason, idempotency_key: IdempotencyKey = None
-) -> None:
-    """End the work; the request is closed (chair)."""
-    act(ctx, reference, "close", {"reason": reason}, idempotency_key)
-
-
 def install(app: typer.Typer) -> None:
-    """Add the request commands to ``app``."""
+    """Add the drafting commands to ``app``."""
     app.add_typer(request_app, name="request")
     app.add_typer(option_app, name="option")
     app.command("recommend")(recommend)
-    app.command("table")(table_request)
-    app.command("follow-meeting")(follow_meeting)
-    app.command("withdraw")(withdraw)
-    app.command("attendance")(attendance)
-    app.add_typer(vote_app, name="vote")
-    app.command("amend")(amend)
-    app.command("defer")(defer)
-    app.add_typer(minute_app, name="minute")
-    app.add_typer(minutes_app, name="minutes")
-    app.add_typer(evaluation_app, name="evaluation")
-    app.command("extend")(extend)
-    app.command("close")(close)

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import render
+from cli.render import users as render
 from cli.session import Session, segment
-from domain.models import MemberGroup, Role
+from cli.vocabulary import MemberGroup, Role
 
 user_app = typer.Typer(help="Users, their roles and their API tokens.", no_args_is_help=True)
 

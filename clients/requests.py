@@ -1,97 +1,110 @@
-"""Driving funding requests from outside the workflow: create one, ask for a
-transition, read its state. Every door into forumflow (tests, API, CLI) goes
-through here, so each gets the same errors."""
+"""Driving funding requests from outside the workflow: create one, ask for a transition,
+read its state, list requests by their search attributes. Every door into forumflow
+(tests, API, CLI, the meeting activities) goes through here, so each gets the same errors.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel
-from temporalio.client import (
-    Client,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
+from temporalio.client import Client, WorkflowHandle
+
+from clients.records import (
+    NoSuchRecord,
+    RecordAlreadyExists,
+    RecordKind,
+    TransitionRefused,
+    WorkflowRecords,
+    equals,
+    in_range,
+    send_transition,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-
+from contracts import names
+from contracts import search_attributes as attributes
 from contracts.request import (
     AllowedActions,
     AllowedActionsQuery,
     AuditTrail,
     RequestDeadlines,
+    RequestOutcome,
     StartRequest,
     TransitionResult,
     TransitionUpdate,
 )
+from domain.calendar import at_close_of_business, london_midnight, to_london
 from domain.errors import RuleViolation
-from domain.lifecycle import COMMAND_TRANSITION, Command
-from domain.models import Actor, ForumSettings, RequestDraft, RequestState, Role
-from workflows.funding_request import FundingRequestWorkflow
+from domain.forum import ForumSettings
+from domain.people import Actor, Role
+from domain.request.commands import COMMAND_TRANSITION, Command
+from domain.request.draft import FundingSource, RequestDraft
+from domain.request.models import RequestState, Stage
 
-ResultT = TypeVar("ResultT", bound=BaseModel)
+
+class NoSuchRequest(NoSuchRecord):
+    """No funding request was ever created with this reference."""
+
+    noun = "request"
 
 
-class RequestAlreadyExists(Exception):  # noqa: N818 - the forum's word for it
+class RequestAlreadyExists(RecordAlreadyExists):
     """A request with this reference was created before; nothing new was started."""
 
-    def __init__(self, reference: str) -> None:
-        super().__init__(
-            f"A funding request with reference {reference} already exists; "
-            "choose another reference or open the existing request."
-        )
-        self.reference = reference
+    noun = "funding request"
+    id_name = "reference"
 
 
-class TransitionRefused(Exception):  # noqa: N818 - the forum's word for it
-    """The workflow refused a transition: a rule, a role, a stage or invalid input.
+REQUESTS: RecordKind[RequestState, RequestOutcome] = RecordKind(
+    workflow_type=names.FUNDING_REQUEST_WORKFLOW,
+    state_query=names.REQUEST_STATE_QUERY,
+    state_type=RequestState,
+    outcome_type=RequestOutcome,
+    missing=NoSuchRequest,
+    exists=RequestAlreadyExists,
+)
 
-    ``kind`` is the error class the workflow raised (e.g. ``RecommendationNamesNoOption``,
-    ``RoleNotPermitted``, ``InvalidCommand``); ``rule`` the stable rule code.
+
+async def send_request_transition(
+    client: Client,
+    reference: str,
+    command: Command,
+    actor: Actor,
+    *,
+    update_id: str | None = None,
+) -> TransitionResult:
+    """Ask the request ``reference`` for the transition ``command`` stands for, as ``actor``.
+
+    The same ``update_id`` sent twice (a retried client or activity) has one effect. A
+    refusal raises TransitionRefused; a reference nobody created NoSuchRequest; a request
+    whose workflow has ended RecordFinished.
     """
-
-    def __init__(self, kind: str, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.rule: str = details.get("rule", kind)
-        self.field: str | None = details.get("field")
-        self.details = details
+    transition = COMMAND_TRANSITION[type(command)]
+    update = TransitionUpdate.model_validate({"actor": actor, "command": command})
+    return await send_transition(
+        client, REQUESTS, reference, transition.value, update, TransitionResult, update_id
+    )
 
 
-async def execute_transition(
-    handle: WorkflowHandle[Any, Any],
-    name: str,
-    update: BaseModel,
-    result_type: type[ResultT],
-    idempotency_key: str | None,
-) -> ResultT:
-    """Send a transition Update; a refusal (rule, role, stage, input) becomes TransitionRefused."""
-    try:
-        result = await handle.execute_update(
-            name, update, id=idempotency_key, result_type=result_type
-        )
-        return cast(ResultT, result)
-    except WorkflowUpdateFailedError as failed:
-        cause = failed.cause
-        if isinstance(cause, ApplicationError):
-            details: dict[str, Any] = cause.details[0] if cause.details else {}
-            kind = cause.type or "ApplicationError"
-            raise TransitionRefused(kind, cause.message, details) from failed
-        raise
+@dataclass(frozen=True)
+class ListedRequest:
+    """One request as its search attributes describe it, without asking its workflow."""
+
+    reference: str
+    stage: Stage | None
+    meeting_date: date | None
+    funding_sources: tuple[str, ...]
+    next_deadline: datetime | None
+    """When the next thing is due: 5pm London time on the papers deadline or the
+    evaluation report's day."""
+    started_at: datetime | None
 
 
-class FundingRequests:
-    """Creates and drives funding request workflows on one task queue."""
+class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
+    """Creates, drives, reads and lists funding request workflows on one task queue."""
 
     def __init__(self, client: Client, task_queue: str) -> None:
-        self._client = client
-        self._task_queue = task_queue
-
-    def handle(self, reference: str) -> WorkflowHandle[FundingRequestWorkflow, Any]:
-        """The workflow of the request with this reference (its workflow id)."""
-        return self._client.get_workflow_handle_for(FundingRequestWorkflow.run, reference)
+        super().__init__(client, task_queue, REQUESTS)
 
     async def create(
         self,
@@ -100,7 +113,7 @@ class FundingRequests:
         settings: ForumSettings | None = None,
         *,
         scheduled_meetings: tuple[date, ...] = (),
-    ) -> WorkflowHandle[FundingRequestWorkflow, Any]:
+    ) -> WorkflowHandle[Any, RequestOutcome]:
         """Start the request's workflow; a reference used before is refused, never reused.
 
         The domain's checks on who may start it (an officer, as its own author) run here
@@ -118,17 +131,7 @@ class FundingRequests:
             settings=settings or ForumSettings(),
             scheduled_meetings=scheduled_meetings,
         )
-        try:
-            return await self._client.start_workflow(
-                FundingRequestWorkflow.run,
-                start,
-                id=draft.reference,
-                task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            )
-        except WorkflowAlreadyStartedError:
-            raise RequestAlreadyExists(draft.reference) from None
+        return await self._start(draft.reference, start)
 
     async def submit(
         self,
@@ -142,29 +145,82 @@ class FundingRequests:
 
         The same ``idempotency_key`` sent twice (a retried client) has one effect.
         """
-        transition = COMMAND_TRANSITION[type(command)]
-        update = TransitionUpdate.model_validate({"actor": actor, "command": command})
-        return await execute_transition(
-            self.handle(reference), transition.value, update, TransitionResult, idempotency_key
+        return await send_request_transition(
+            self._client, reference, command, actor, update_id=idempotency_key
         )
-
-    async def state(self, reference: str) -> RequestState:
-        """The request as it stands now."""
-        return await self.handle(reference).query(FundingRequestWorkflow.state)
 
     async def audit_trail(self, reference: str) -> AuditTrail:
         """Every accepted transition of the request."""
-        return await self.handle(reference).query(FundingRequestWorkflow.audit_trail)
+        return await self._query(reference, names.REQUEST_AUDIT_TRAIL_QUERY, AuditTrail)
 
     async def deadlines(self, reference: str) -> RequestDeadlines:
         """What is due on the request and when."""
-        return await self.handle(reference).query(FundingRequestWorkflow.deadlines)
+        return await self._query(reference, names.REQUEST_DEADLINES_QUERY, RequestDeadlines)
 
     async def allowed_actions(
         self, reference: str, roles: tuple[Role, ...], user_id: str | None = None
     ) -> AllowedActions:
         """What the given roles (and, given, that person) may do now."""
-        return await self.handle(reference).query(
-            FundingRequestWorkflow.allowed_actions,
+        return await self._query(
+            reference,
+            names.REQUEST_ALLOWED_ACTIONS_QUERY,
+            AllowedActions,
             AllowedActionsQuery(roles=roles, user_id=user_id),
         )
+
+    async def search(
+        self,
+        *,
+        stage: Stage | None = None,
+        meeting_date: date | None = None,
+        funding_source: FundingSource | None = None,
+        deadline_before: date | None = None,
+        limit: int = 100,
+    ) -> tuple[ListedRequest, ...]:
+        """Requests matching every filter given, newest first, one row per request.
+
+        ``meeting_date`` is the London day a request is tabled for; ``deadline_before``
+        keeps requests whose next deadline falls on or before that London day.
+        """
+        # A run that continued as new is an extended request's earlier period; its
+        # successor speaks for the request.
+        clauses = ["ExecutionStatus != 'ContinuedAsNew'"]
+        if stage is not None:
+            clauses.append(equals(attributes.STAGE, stage.value))
+        if meeting_date is not None:
+            # Meeting dates are kept as London midnight, an hour before UTC's in summer.
+            clauses.append(
+                in_range(
+                    attributes.MEETING_DATE,
+                    london_midnight(meeting_date),
+                    london_midnight(meeting_date + timedelta(days=1)),
+                )
+            )
+        if funding_source is not None:
+            clauses.append(equals(attributes.FUNDING_SOURCES, funding_source.value))
+        if deadline_before is not None:
+            end = london_midnight(deadline_before + timedelta(days=1))
+            clauses.append(in_range(attributes.NEXT_DEADLINE, None, end))
+        listed: list[ListedRequest] = []
+        async for execution in self._executions(clauses, limit):
+            found = execution.typed_search_attributes
+            meeting = found.get(attributes.MEETING_DATE)
+            deadline = found.get(attributes.NEXT_DEADLINE)
+            stage_value = found.get(attributes.STAGE)
+            listed.append(
+                ListedRequest(
+                    reference=execution.id,
+                    stage=Stage(stage_value) if stage_value else None,
+                    # Kept as London midnight, but a visibility store may hand it back in
+                    # UTC, where a summer date is the evening before.
+                    meeting_date=to_london(meeting).date() if meeting else None,
+                    funding_sources=tuple(found.get(attributes.FUNDING_SOURCES) or ()),
+                    # Kept as the London day the papers or the report are due; they are
+                    # due by 5pm that day, as the deadlines query says.
+                    next_deadline=(
+                        at_close_of_business(to_london(deadline).date()) if deadline else None
+                    ),
+                    started_at=execution.start_time,
+                )
+            )
+        return tuple(listed)

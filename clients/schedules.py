@@ -29,7 +29,8 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from workflows.annual_review import AnnualReviewInput, AnnualReviewWorkflow
+from contracts import names
+from contracts.annual_review import AnnualReviewInput
 
 __all__ = [
     "DEFAULT_SCHEDULE_ID",
@@ -70,7 +71,7 @@ def annual_review_schedule(*, task_queue: str, decision_month: int, schedule_id:
     month = review_month(decision_month)
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            AnnualReviewWorkflow.run,
+            names.ANNUAL_REVIEW_WORKFLOW,
             AnnualReviewInput(decision_month=decision_month),
             # Temporal appends the scheduled time, so each year's run has its own id.
             id=schedule_id,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -104,6 +106,28 @@ class Settings(BaseSettings):
         default=True,
         description="false: notices are only written to the log channel, never emailed",
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="the address people open forumflow at, which the sign-in links sent by "
+        "email start with; unset: http://<api host>:<api port> (127.0.0.1 for a wildcard host)",
+    )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="a signed-in browser is signed out after this many minutes without a request",
+    )
+    sign_in_limit_per_address: int = Field(
+        default=5,
+        ge=1,
+        description="sign-in links one email address may ask for in 15 minutes",
+    )
+    sign_in_limit_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="sign-in links one client IP address may ask for in 15 minutes",
+    )
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -117,11 +141,24 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("smtp_host", "smtp_username", "smtp_password", mode="before")
+    @field_validator("smtp_host", "smtp_username", "smtp_password", "public_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # docker-compose passes an unset variable on as an empty string.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Where people reach forumflow, without a trailing slash: the explicit
+        ``public_url``, or the address the API listens on (loopback for a wildcard)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.api_host
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).is_unspecified:
+                host = "127.0.0.1"
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.api_port}"
 
     @property
     def outbox_dir(self) -> Path:

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.request.decision import DecisionOutcome
+
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 Pence = Annotated[int, Field(ge=0)]
 
@@ -31,8 +33,10 @@ class EntryKind(StrEnum):
     """An extension started a new funding period (a new cycle)."""
 
 
-APPROVED_OUTCOMES: frozenset[str] = frozenset({"approved", "approved_as_amended"})
-DECISION_OUTCOMES: frozenset[str] = APPROVED_OUTCOMES | {"rejected", "deferred"}
+# The register stores outcomes as text so it outlives any change to the enums; the
+# values are the domain's, read from it so the two cannot drift.
+APPROVED_OUTCOMES: frozenset[str] = frozenset(o.value for o in DecisionOutcome if o.is_approval)
+DECISION_OUTCOMES: frozenset[str] = frozenset(o.value for o in DecisionOutcome)
 EVALUATION_OUTCOMES: frozenset[str] = frozenset({"extended", "ended"})
 
 _KINDS_AT_A_MEETING = frozenset(

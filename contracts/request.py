@@ -7,19 +7,13 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.commands import AnyCommand
+from domain.audit import AuditEntry
 from domain.deadlines import Deadline
-from domain.lifecycle import Transition
-from domain.models import (
-    Actor,
-    AuditEntry,
-    ForumSettings,
-    NoticeRecord,
-    RequestDraft,
-    RequestState,
-    Role,
-    Stage,
-)
+from domain.forum import ForumSettings
+from domain.people import Actor, Role
+from domain.request.commands import AnyCommand, Transition
+from domain.request.draft import RequestDraft
+from domain.request.models import NoticeRecord, RequestState, Stage
 
 
 class _Message(BaseModel):
@@ -55,7 +49,7 @@ class TransitionResult(_Message):
     transition: Transition
     stage: Stage
     cycle: int
-    audit_entry: AuditEntry
+    audit_entry: AuditEntry[Stage]
     register_keys: tuple[str, ...] = Field(
         default=(), description="decision register entries written by this transition"
     )
@@ -65,7 +59,7 @@ class AuditTrail(_Message):
     """Every accepted transition of the request, and every notice sent about it, oldest first."""
 
     reference: str
-    entries: tuple[AuditEntry, ...]
+    entries: tuple[AuditEntry[Stage], ...]
     notices: tuple[NoticeRecord, ...] = ()
 
 

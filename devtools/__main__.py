@@ -1,11 +1,12 @@
-"""``python -m devtools``: forumflow on its embedded default, and the demo.
+"""``python -m devtools``: forumflow on its embedded default, the demo, and the examples.
 
 ``run`` starts the Temporal dev server on the project's data directory (so the
 same workflows are there next time), makes sure the namespace and search
 attributes exist, starts the worker and the HTTP API beside it, prints the Web UI
 and API addresses, and stops everything cleanly on Ctrl-C. ``demo`` walks the two
 seed cases through the API on a throwaway server. ``scripts/run`` and
-``scripts/demo`` call these.
+``scripts/demo`` call these. ``examples`` rewrites the JSON bodies in ``examples/``
+from the seed cases.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
@@ -23,9 +25,10 @@ from clients.connection import connect
 from config.logs import configure_logging
 from config.settings import Settings
 from devtools.devserver import DevServer
+from devtools.examples import EXAMPLES_DIR, write_examples
 from devtools.toolchain import ToolchainError, ensure_temporal_cli
 from forumflow.__main__ import settings_problems
-from forumflow.serve_api import api_services, running_api
+from forumflow.serve_api import api_services, describe_sign_in, running_api
 from storage.migrations import upgrade_database
 from worker.run import serve, stop_event_on_signals
 
@@ -54,16 +57,18 @@ async def run(settings: Settings) -> None:
     try:
         client = await connect(settings)
         services = ApiServices.build(settings, client)
-        async with (
-            api_services(settings, services) as app,
-            running_api(app, settings.api_host, settings.api_port, stop=stop) as api_url,
-        ):
-            with embedded_outbox(settings) as outbox:
+        # The outbox first: the pages send sign-in links to it, and print each one here.
+        with embedded_outbox(settings) as outbox:
+            async with (
+                api_services(settings, services, outbox=outbox, announce=print_line) as app,
+                running_api(app, settings.api_host, settings.api_port, stop=stop) as api_url,
+            ):
                 print(f"Temporal Web UI: {server.ui_address}", flush=True)
                 print(
                     f"HTTP API: {api_url}  (OpenAPI: {api_url}/docs)  Ctrl-C stops forumflow",
                     flush=True,
                 )
+                print(describe_sign_in(settings, outbox, printed=True), flush=True)
                 print(f"Mail: {mail_destination(settings, outbox)}", flush=True)
                 await serve(
                     client,
@@ -76,6 +81,11 @@ async def run(settings: Settings) -> None:
     finally:
         await server.stop()
         log.info("stopped")
+
+
+def print_line(line: str) -> None:
+    """Print a line at once (a sign-in link someone is waiting for)."""
+    print(line, flush=True)
 
 
 def mail_destination(settings: Settings, outbox: Outbox | None) -> str:
@@ -100,7 +110,13 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="dev server + worker + HTTP API on the data directory until Ctrl-C")
     sub.add_parser("demo", help="the two seed cases through the API on a throwaway server")
+    examples = sub.add_parser("examples", help="write examples/*.json from the seed cases")
+    examples.add_argument("directory", nargs="?", type=Path, default=EXAMPLES_DIR)
     args = parser.parse_args()
+    if args.command == "examples":
+        for name in write_examples(args.directory):
+            print(args.directory / name)
+        return
     try:
         settings = Settings()
     except ValidationError as error:

@@ -1,7 +1,8 @@
-"""Example people, forums and requests drawn from the two seed papers.
+"""Example people, forums and requests drawn from the two seed papers: the one copy of them.
 
-The demo (``python -m forumflow demo``) loads these; the tests build on them too
-(``tests/lifecycle/scenario.py`` re-exports the Middlesbrough case).
+The demo (``python -m devtools demo``), the benchmarks and the tests build on these,
+and ``python -m devtools examples`` writes the JSON bodies in ``examples/`` (the ones
+the README's CLI session sends) from them.
 
 Seed 000, Middlesbrough: four Early Help Practitioner posts at GBP 22,401 each,
 GBP 89,604 in all, offered from centrally retained budgets or the schools block,
@@ -17,21 +18,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.models import (
-    Actor,
+from domain.people import Actor, Member, MemberGroup, Membership, Role
+from domain.request.decision import EvaluationReport, MeasuredOutcome, Minute
+from domain.request.draft import (
     CostLine,
     DecisionType,
     EvaluationPlan,
-    EvaluationReport,
     FundingOption,
     FundingSource,
-    MeasuredOutcome,
-    Member,
-    MemberGroup,
-    Membership,
     Period,
     RequestDraft,
-    Role,
 )
 
 # --- the forum -----------------------------------------------------------------------
@@ -80,6 +76,7 @@ def members_of(*groups: MemberGroup) -> list[Member]:
 
 # --- seed 000: Middlesbrough, July 2018 ----------------------------------------------
 
+MIDDLESBROUGH_REFERENCE = "SMF-2018-EHP"
 JULY_2018_MEETING = date(2018, 7, 4)
 SEPTEMBER_2018_MEETING = date(2018, 9, 26)
 POSTS_PERIOD = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
@@ -95,10 +92,11 @@ MIDDLESBROUGH_RECOMMENDATION = (
 MIDDLESBROUGH_MINUTE = (
     "SMF agreed the recommendations to fund 4 posts, full time and not term time only."
 )
+"""The minute as the forum wrote it: it names no source, which forumflow refuses."""
 
 
 def middlesbrough_draft(
-    reference: str = "SMF-2018-EHP", author_id: str = OFFICER.user_id
+    reference: str = MIDDLESBROUGH_REFERENCE, author_id: str = OFFICER.user_id
 ) -> RequestDraft:
     """The July 2018 request for four Early Help Practitioner posts."""
     return RequestDraft(
@@ -141,6 +139,19 @@ SCHOOLS_BLOCK = FundingOption(
     decision_type=DecisionType.dedelegation,
 )
 
+
+def middlesbrough_minute(recorded_by: str = CLERK.user_id) -> Minute:
+    """The approval minuted as it should have been: from the centrally retained budget."""
+    return Minute(
+        agreed_option_ids=(CENTRALLY_RETAINED.option_id,),
+        amount_pence=TOTAL_PENCE,
+        period=POSTS_PERIOD,
+        text="The forum agreed to fund four Early Help Practitioner posts from the "
+        "centrally retained budget.",
+        recorded_by=recorded_by,
+    )
+
+
 EVALUATION = EvaluationReport(
     summary="Officers picked up early help cases in schools across all clusters.",
     outcomes=(MeasuredOutcome(measure="referrals", value=707, unit="referrals"),),
@@ -158,6 +169,7 @@ STAFFORDSHIRE_MEETINGS: tuple[date, ...] = (
     date(2019, 6, 12),
     date(2019, 10, 9),
 )
+STAFFORDSHIRE_REFERENCE = "SSF-2019-EHFS"
 STAFFORDSHIRE_PLANNED_ON = date(2019, 1, 1)
 STAFFORDSHIRE_DECISION_MEETING = date(2019, 3, 20)
 STAFFORDSHIRE_CONFIRMING_MEETING = date(2019, 6, 12)
@@ -168,7 +180,7 @@ STAFFORDSHIRE_TOTAL_PENCE = 100_000_000  # GBP 1,000,000
 
 
 def staffordshire_draft(
-    reference: str = "SSF-2019-EHFS", author_id: str = "officer"
+    reference: str = STAFFORDSHIRE_REFERENCE, author_id: str = "officer"
 ) -> RequestDraft:
     """Family support from April 2020, procured jointly on a district footprint."""
     return RequestDraft(
@@ -225,3 +237,14 @@ STAFFORDSHIRE_MINUTE = (
     "Agreed in principle that family support on a district footprint covering all phases "
     "be continued from April 2020, funded from the DSG central school services block."
 )
+
+
+def staffordshire_minute(recorded_by: str = CLERK.user_id) -> Minute:
+    """The approval in principle, minuted from the DSG central school services block."""
+    return Minute(
+        agreed_option_ids=(STAFFORDSHIRE_CENTRAL_BLOCK.option_id,),
+        amount_pence=STAFFORDSHIRE_TOTAL_PENCE,
+        period=STAFFORDSHIRE_PERIOD,
+        text=STAFFORDSHIRE_MINUTE,
+        recorded_by=recorded_by,
+    )

@@ -1,8 +1,11 @@
-"""The pure domain of forumflow: a funding request's models, rules and state machine.
+"""The pure rules of forumflow's two aggregates, a funding request (``domain.request``) and
+a forum meeting (``domain.meeting``), and what both share, each in a module of one concern.
 
-Nothing in this package imports temporalio, does I/O after import or reads the clock:
-every instant is a parameter. Modules: ``models`` (the values), ``errors`` (every
-refusal), ``rules`` and ``voting`` (the rules as pure functions), ``commands``,
-``steps`` and ``lifecycle`` (the state machine; ``lifecycle.apply`` is its entry point)
-and ``calendar`` (deadlines). This package re-exports nothing.
+The domain imports nothing outside itself but pydantic, the ``holidays`` calendar data and
+the standard library: no temporalio, no I/O after import, no clock (every instant is a
+parameter). Shared modules: ``values`` (the base model and scalars), ``people``, ``forum``
+(settings), ``errors`` (the base refusal and the shared ones), ``audit``, ``machine``
+(the one guarded state machine), ``attendance`` (quorum), ``calendar`` (London time, UK
+dates, working days), ``deadlines``, ``alarms`` and ``notices``. This package re-exports
+nothing.
 """

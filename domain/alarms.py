@@ -11,13 +11,14 @@ notice's idempotency key, so each is delivered once.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime
 
-from domain.deadlines import Deadline, reminder_instants
-from domain.models import DomainModel
+from domain.calendar import LONDON
+from domain.deadlines import Deadline
+from domain.values import DomainModel
 
 
 class Alarm(DomainModel):
@@ -28,6 +29,26 @@ class Alarm(DomainModel):
     at: AwareDatetime
     deadline: Deadline
     days_before: int | None = None
+
+
+def reminder_instants(
+    deadline: Deadline, offsets_days: Sequence[int]
+) -> list[tuple[int, datetime]]:
+    """(days before, instant) for each reminder, soonest first, on the London wall clock.
+
+    Days are counted on the Europe/London calendar, so a reminder 7 days before a 5pm
+    deadline is at 5pm local time even across a clock change. A wall time that does
+    not exist (spring forward) resolves to the pre-change offset, landing an hour later
+    on the clock; an ambiguous one (autumn) takes the first, BST, occurrence.
+    """
+    due = deadline.due.astimezone(LONDON)
+    return sorted(
+        (
+            (days, (due.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=LONDON))
+            for days in offsets_days
+        ),
+        key=lambda pair: pair[1],
+    )
 
 
 def alarms_for(

@@ -1,4 +1,5 @@
-"""The deadline calendar of a Schools Forum: working days, paper deadlines, decision dates.
+"""The deadline calendar of a Schools Forum: working days, paper deadlines, decision dates,
+and the London wall clock and UK dates every deadline is read in.
 
 Everything here is pure and deterministic so that workflows can call it: there is no I/O
 after import, no clock reading (every "today" is a parameter) and no dependency on
@@ -21,37 +22,17 @@ from __future__ import annotations
 
 import bisect
 import calendar as _stdlib_calendar
-import datetime as _dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 
-__all__ = [
-    "DEFAULT_FIRST_YEAR",
-    "DEFAULT_LAST_YEAR",
-    "LONDON",
-    "DecisionPlan",
-    "WorkingCalendar",
-    "add_months",
-    "annual_dsg_decision_date",
-    "default_calendar",
-    "financial_year_bounds",
-    "financial_year_of",
-    "format_uk_date",
-    "last_meeting_before",
-    "latest_decision_date",
-    "next_annual_dsg_decision",
-    "papers_deadline",
-    "plan_procurement_decision",
-    "reminder_instants",
-    "to_london",
-]
-
 LONDON = ZoneInfo("Europe/London")
+
+CLOSE_OF_BUSINESS = time(17, 0)
 
 # Wide enough for any forum record we will hold, small enough to build in ~50 ms.
 DEFAULT_FIRST_YEAR = 2000
@@ -390,23 +371,22 @@ def to_london(dt: datetime) -> datetime:
     return dt.astimezone(LONDON)
 
 
-def reminder_instants(
-    deadline: datetime, offsets_days: Sequence[int] = (28, 7, 1)
-) -> list[datetime]:
-    """The instants ``offset`` days before ``deadline`` on the London wall clock, in UTC.
+def at_close_of_business(day: date) -> datetime:
+    """5pm London time on ``day``: people see deadlines as "by 5pm on ..." in the forum's
+    own time zone."""
+    return datetime.combine(day, CLOSE_OF_BUSINESS, tzinfo=LONDON)
 
-    Days are counted on the Europe/London calendar, so a reminder 7 days before a
-    09:00 deadline is at 09:00 local time even across a clock change. A wall time
-    that does not exist (spring forward) resolves to the pre-change offset, landing
-    an hour later on the clock; an ambiguous one (autumn) takes the first, BST,
-    occurrence. Results are aware UTC datetimes, ascending; none is dropped, even if
-    already in the past, since this module does not know the time.
+
+def london_midnight(day: date) -> datetime:
+    """The instant ``day`` begins on the London wall clock."""
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def require_aware(now: datetime) -> None:
+    """Refuse a naive ``now``: every instant the domain records must have a time zone.
+
+    A naive value is a programming error in the caller (workflow.now() is aware), so
+    this raises ``ValueError`` rather than a RuleViolation.
     """
-    local_wall = to_london(deadline).replace(tzinfo=None)
-    instants: list[datetime] = []
-    for offset in offsets_days:
-        if offset < 0:
-            raise ValueError(f"reminder offsets must be >= 0 days, got {offset}")
-        wall = local_wall - timedelta(days=offset)
-        instants.append(wall.replace(tzinfo=LONDON, fold=0).astimezone(_dt.UTC))
-    return sorted(instants)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got naive {now.isoformat()}")

@@ -10,28 +10,28 @@ it falls due. Pure: no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
 from domain.calendar import (
-    LONDON,
     DecisionPlan,
     add_months,
     annual_dsg_decision_date,
+    at_close_of_business,
     default_calendar,
     financial_year_of,
     format_uk_date,
     latest_decision_date,
+    london_midnight,
     next_annual_dsg_decision,
     papers_deadline,
     plan_procurement_decision,
 )
-from domain.models import DomainModel, RequestState, Role, Stage
-
-# People see deadlines as "by 5pm on ..." in the forum's own time zone.
-CLOSE_OF_BUSINESS = time(17, 0)
+from domain.people import Role
+from domain.request.models import RequestState, Stage
+from domain.values import DomainModel
 
 
 class DeadlineKind(StrEnum):
@@ -62,11 +62,6 @@ class Deadline(DomainModel):
         description="whether the chair hears when it passes undone; a deadline is listed only "
         "while its work is undone, so still being listed at its due time means missed"
     )
-
-
-def at_close_of_business(day: date) -> datetime:
-    """5pm London time on ``day``."""
-    return datetime.combine(day, CLOSE_OF_BUSINESS, tzinfo=LONDON)
 
 
 def _key(state: RequestState, kind: DeadlineKind, day: date) -> str:
@@ -360,18 +355,4 @@ def drafting_warning_starts(
     plan = _plan_at_the_latest(state, service_start, scheduled_meetings)
     if plan.papers_deadline is None:
         return None
-    return datetime.combine(plan.papers_deadline + timedelta(days=1), time(0, 0), tzinfo=LONDON)
-
-
-def reminder_instants(
-    deadline: Deadline, offsets_days: Sequence[int]
-) -> list[tuple[int, datetime]]:
-    """(days before, instant) for each reminder, on the London wall clock."""
-    due = deadline.due.astimezone(LONDON)
-    return sorted(
-        (
-            (days, (due.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=LONDON))
-            for days in offsets_days
-        ),
-        key=lambda pair: pair[1],
-    )
+    return london_midnight(plan.papers_deadline + timedelta(days=1))

@@ -23,7 +23,8 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from domain.calendar import format_uk_date, to_london
 from domain.deadlines import Deadline, DeadlineKind
-from domain.models import DomainModel, Email, Role, Text
+from domain.people import Role
+from domain.values import DomainModel, Email, Text
 
 # A key travels in a mail header and a database primary key: one token, no whitespace.
 NoticeKey = Annotated[str, Field(pattern=r"^\S{1,300}$")]

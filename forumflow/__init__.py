@@ -1,1 +1,3 @@
-"""forumflow: funding requests through a Schools Forum as durable Temporal workflows."""
+"""The application: composes the API and the web pages into one server, adds the first
+users, and is ``python -m forumflow``; may import every product package, never devtools.
+"""

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from config.logs import configure_logging
 from config.settings import Settings
-from domain.models import MemberGroup, Role
+from domain.people import MemberGroup, Role
 from forumflow.admin import add_user, list_users, mint_token
 from forumflow.serve_api import serve_api
 from worker.run import stop_event_on_signals

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
-from domain.models import MemberGroup, Role
+from domain.people import MemberGroup, Role
 from storage.accounts import NewUser, UnknownUser, UserAlreadyExists, UserDirectory
 
 log = structlog.get_logger("forumflow")

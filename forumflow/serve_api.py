@@ -1,11 +1,12 @@
-"""The HTTP API as a server: uvicorn serving ``api.app.create_app`` in this process's
-event loop, beside the worker (``python -m forumflow run``) or alone
-(``python -m forumflow api``, the docker-compose service).
+"""The application as a server: the HTTP API and the web pages in one FastAPI app,
+served by uvicorn in this process's event loop, beside the worker (the run command) or
+alone (``python -m forumflow api``, the docker-compose service).
 
 Also the first run: when the user directory is empty, a chair, a clerk and an officer
-(named by the ``first_*`` settings) are added, so someone can mint a token and sign in.
-No token is minted here, and none is ever printed or logged but by
-``python -m forumflow token``, which shows a fresh one once.
+(named by the ``first_*`` settings) are added, so someone can sign in. People sign in
+to the pages with a link emailed to them; programs use a bearer token. No token is
+minted here, and none is ever printed or logged but by ``python -m forumflow token``,
+which shows a fresh one once.
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from adapters.outbox import Outbox
 from api.app import create_app
 from api.services import ApiServices
 from clients.connection import connect
 from config.settings import Settings
-from domain.models import Role
+from domain.people import Role
 from storage.accounts import NewUser, User, UserDirectory
 from storage.migrations import upgrade_database
+from web.errors import install_error_pages
+from web.links import Announce
+from web.pages import SIGN_IN
+from web.pages import router as pages_router
+from web.services import WebServices
+from web.templating import ASSETS_PATH, STATIC_DIR
 
 log = structlog.get_logger(__name__)
 
@@ -69,18 +78,56 @@ def describe_first_run(added: Sequence[User]) -> str:
     """What to tell the person starting forumflow about the users (never a token)."""
     if not added:
         return (
-            f"Sign in with a bearer token: {MINT_COMMAND} mints one "
+            f"Programs sign in with a bearer token: {MINT_COMMAND} mints one "
             "(python -m forumflow users lists the users)."
         )
-    lines = ["First run: added the first users (they have no tokens yet):"]
+    lines = ["First run: added the first users (they sign in to the pages by email):"]
     width = max(len(user.user_id) for user in added)
     for user in added:
         roles = ", ".join(sorted(role.value for role in user.roles))
         lines.append(f"  {user.user_id:<{width}}  {roles:<8} {user.name} <{user.email}>")
     lines.append(
-        f"Mint a token for each with: {MINT_COMMAND}  (it is shown once; only its digest is kept)"
+        f"For a program, mint a token with: {MINT_COMMAND}  "
+        "(it is shown once; only its digest is kept)"
     )
     return "\n".join(lines)
+
+
+def describe_sign_in(settings: Settings, outbox: Outbox | None, *, printed: bool) -> str:
+    """How people sign in to the pages, and where their links go, in one line.
+
+    ``printed``: the process also prints each link on its console (the run command).
+    """
+    if outbox is not None:
+        route = f"kept in the outbox {outbox.directory}"
+    elif settings.mail_enabled and settings.smtp_host is not None:
+        route = f"emailed through the mail relay {settings.smtp_host}:{settings.smtp_port}"
+    else:
+        route = "written to the log, since no mail relay is set (FORUMFLOW_SMTP_HOST)"
+        if not settings.mail_enabled:
+            route = "written to the log, since mail is switched off (FORUMFLOW_MAIL_ENABLED)"
+    also = "printed here and " if printed else ""
+    return (
+        f"Sign in: open {settings.resolved_public_url}{SIGN_IN} and give a user's email "
+        f"address (the first officer's is {settings.first_officer_email}); the one-time "
+        f"link is {also}{route}"
+    )
+
+
+def create_application(api: ApiServices, web: WebServices) -> FastAPI:
+    """The API with its routes as they are, and the web pages on the paths it leaves
+    free, their assets under /assets and their error pages for browsers."""
+    app = create_app(api)
+    app.state.web = web
+    app.include_router(pages_router)
+    app.mount(ASSETS_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
+    install_error_pages(app)
+    if not (STATIC_DIR / "govuk-frontend.min.css").is_file():
+        log.warning(
+            "the web pages have no GOV.UK Frontend assets: run scripts/setup",
+            static=str(STATIC_DIR),
+        )
+    return app
 
 
 class _Server(uvicorn.Server):
@@ -141,12 +188,29 @@ async def running_api(
 
 
 @contextlib.asynccontextmanager
-async def api_services(settings: Settings, services: ApiServices) -> AsyncIterator[FastAPI]:
-    """The app over ``services``, after the first run's users; closes the stores after."""
+async def api_services(
+    settings: Settings,
+    services: ApiServices,
+    *,
+    outbox: Outbox | None = None,
+    announce: Announce | None = None,
+) -> AsyncIterator[FastAPI]:
+    """The application over ``services``, after the first run's users; closes the stores
+    after. Sign-in links go by the mail relay, else the running ``outbox``, else to the
+    log; ``announce`` is also given each one (the run command prints them)."""
     print(describe_first_run(seed_first_users(services.directory, settings)), flush=True)
+    web = WebServices.build(
+        settings,
+        services.directory,
+        services.requests,
+        services.meetings,
+        outbox=outbox,
+        announce=announce,
+    )
     try:
-        yield create_app(services)
+        yield create_application(services, web)
     finally:
+        web.close()
         services.directory.close()
         services.register.close()
 
@@ -161,4 +225,5 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
         running_api(app, settings.api_host, settings.api_port, stop=stop) as url,
     ):
         print(f"HTTP API: {url}  (OpenAPI: {url}/docs)", flush=True)
+        print(describe_sign_in(settings, None, printed=False), flush=True)
         await stop.wait()

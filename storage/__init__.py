@@ -1,3 +1,4 @@
-"""Durable storage on SQLAlchemy: the decision register, the notice delivery log, the user
-directory and their Alembic migrations; imports contracts, config and the domain.
+"""Durable storage on SQLAlchemy: one database (opened by ``storage.engine``) holding the
+decision register, the notice delivery log and the user directory, and its Alembic
+migrations; imports contracts, config and the domain, never Temporal.
 """

@@ -27,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from domain.models import Actor, Email, MemberGroup, Role
-from storage.register import UTCDateTime, create_register_engine
+from domain.people import Actor, MemberGroup, Role
+from domain.values import Email
+from storage.engine import UTCDateTime, create_register_engine
 
 TOKEN_PREFIX = "ff_"  # noqa: S105 - marks a forumflow token, not a secret
 

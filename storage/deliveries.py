@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row
 
 from domain.notices import Notice, NoticeKind, Recipient
-from storage.register import UTCDateTime, create_register_engine, metadata
+from storage.engine import NAMING_CONVENTION, UTCDateTime, create_register_engine
 
 ClaimOutcome = Literal["new", "retry", "in_progress", "already_sent"]
 """new: first attempt, send. retry: an earlier attempt did not finish, send again.
@@ -51,9 +51,9 @@ DeliveryStatus = Literal["sending", "sent"]
 DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
 """Longer than any one SMTP exchange can take with the mailer's per-operation timeout."""
 
-# A metadata of its own (the table came with its own store); the same naming convention
-# keeps constraint names alike. The migrations create it with the register's tables.
-deliveries_metadata = MetaData(naming_convention=metadata.naming_convention)
+# A metadata of its own (the table came with its own store); the register's naming
+# convention keeps constraint names alike. The migrations create it with its tables.
+deliveries_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 notice_deliveries = Table(
     "notice_deliveries",

@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.notify import NotificationActivities
 from adapters.mailer import SmtpMailer
 from clients.requests import FundingRequests
+from devtools.worker_process import WorkerProcess, forumflow_worker
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
 from tests.databases import BACKENDS, database_urls
@@ -110,6 +111,23 @@ def smtp_server() -> Iterator[RecordingSmtpServer]:
     """A real SMTP server on loopback that keeps every message it receives."""
     with RecordingSmtpServer() as server:
         yield server
+
+
+@pytest.fixture
+def worker_process(
+    env: WorkflowEnvironment, task_queue: str, tmp_path: Path, smtp_server: RecordingSmtpServer
+) -> Iterator[WorkerProcess]:
+    """``python -m worker`` in a process of its own (not started), for this test's queue,
+    a register file in its directory and its SMTP server; stopped after the test."""
+    process = forumflow_worker(
+        address=env.client.service_client.config.target_host,
+        namespace=env.client.namespace,
+        task_queue=task_queue,
+        data_dir=tmp_path,
+        smtp_port=smtp_server.port,
+    )
+    yield process
+    process.stop()
 
 
 @pytest.fixture

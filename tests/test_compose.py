@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -319,3 +320,30 @@ def test_the_worker_keeps_its_outbox_on_a_volume() -> None:
     mounts = [str(volume).split(":") for volume in worker.get("volumes", [])]
     assert [m for m in mounts if m[1] == outbox and m[0] in _compose()["volumes"]], mounts
     assert outbox in dockerfile
+
+
+def _dockerfile_lines() -> list[str]:
+    """The Dockerfile's instructions, one per line, continuation lines joined."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = (line.strip() for line in text.splitlines())
+    return [" ".join(line.split()) for line in lines if line and not line.startswith("#")]
+
+
+def _locked_names() -> set[str]:
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    return {name.lower() for name in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", text, re.M)}
+
+
+def test_image_installs_exactly_the_locked_versions() -> None:
+    """The image installs requirements.lock with every hash checked and no resolving, then
+    the project alone; the lock pins every runtime dependency and the postgres extra."""
+    lines = _dockerfile_lines()
+    installs = [line for line in lines if line.startswith("RUN pip install")]
+    assert installs[0] == "RUN pip install --require-hashes --no-deps -r requirements.lock"
+    assert installs[1].startswith("RUN pip install --no-deps --no-build-isolation . ")
+    assert len(installs) == 2, installs
+    assert lines.index("COPY requirements.lock ./") < lines.index(installs[0])
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["postgres"]]
+    names = {re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower() for requirement in wanted}
+    assert {"psycopg", "psycopg-binary"} | names <= _locked_names()

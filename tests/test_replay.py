@@ -1,8 +1,9 @@
 """Every saved history under tests/histories/ replays on the current code.
 
 A change to workflow code that would break a running request (non-determinism)
-fails here. Histories are recorded by ``python -m tests.lifecycle.record_histories``;
-add one whenever a workflow gains a stage or a patch.
+fails here. Histories are recorded by ``python -m tests.lifecycle.record_histories``,
+one per scenario; docs/workflow-changes.md says when to add one (before every change
+to running workflow code) and how.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from temporalio.converter import decode_typed_search_attributes
 from temporalio.worker import Replayer
 
 from contracts import search_attributes
-from domain.models import Stage
+from domain.request.models import Stage
+from tests.lifecycle.record_histories import MADE, SCENARIOS
 from worker.app import workflow_classes
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -55,3 +57,9 @@ def test_history_file_names_say_their_stage() -> None:
     """Each history file is named after the stage its request stands in, so gaps are visible."""
     for path in HISTORIES:
         assert path.stem.split("__")[0] == _last_stage(_load(path)), path.name
+
+
+def test_every_scenario_of_the_recorder_has_a_saved_history() -> None:
+    """Each scenario the recorder runs has its history saved, so none is left unrecorded."""
+    saved = {path.stem for path in HISTORIES}
+    assert sorted((set(SCENARIOS) | set(MADE)) - saved) == []

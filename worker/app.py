@@ -16,6 +16,7 @@ from activities.annual_review import AnnualReviewActivities
 from activities.meetings import MeetingActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
+from activities.smoke import SmokeActivities
 from adapters.mailer import mailer_from_settings
 from adapters.outbox import Outbox
 from config.settings import Settings
@@ -26,7 +27,7 @@ from storage.register import DecisionRegister
 from workflows.annual_review import AnnualReviewWorkflow
 from workflows.funding_request import FundingRequestWorkflow
 from workflows.meeting import MeetingWorkflow
-from workflows.smoke import SmokeActivities, SmokeWorkflow
+from workflows.smoke import SmokeWorkflow
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.annual_review import (
-        AnnualReviewActivities,
-        RecurrentFundingItem,
+    from contracts import names
+    from contracts.annual_review import (
+        AnnualReviewInput,
+        AnnualReviewReport,
+        RecurrentFundingList,
         RecurrentFundingQuery,
     )
     from domain.calendar import LONDON, next_annual_dsg_decision
@@ -26,28 +27,6 @@ with workflow.unsafe.imports_passed_through():
 REGISTER_READ_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
-
-
-class AnnualReviewInput(BaseModel):
-    """When the forum takes its DSG decision, and the day to review from."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    decision_month: int = Field(default=10, ge=1, le=12, description="October in seed 003")
-    as_of: date | None = Field(
-        default=None, description="defaults to the day the workflow starts, in Europe/London"
-    )
-
-
-class AnnualReviewReport(BaseModel):
-    """The recurrent funding the coming DSG decision must cover, and its total."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    financial_year_start: int = Field(description="the year whose 1 April the decision funds")
-    decision_due: date = Field(description="first day of the month the forum decides in")
-    items: tuple[RecurrentFundingItem, ...]
-    total_pence: int = Field(ge=0, description="sum of the items' agreed amounts")
 
 
 def financial_year_decided(decision_due: date) -> int:
@@ -60,20 +39,22 @@ def financial_year_decided(decision_due: date) -> int:
     return decision_due.year + 1 if decision_due.month >= 4 else decision_due.year
 
 
-@workflow.defn
+@workflow.defn(name=names.ANNUAL_REVIEW_WORKFLOW)
 class AnnualReviewWorkflow:
     """Lists the recurrent funding due for the next annual DSG decision."""
 
     @workflow.run
     async def run(self, review: AnnualReviewInput) -> AnnualReviewReport:
+        """List the recurrent funding the next decision after ``review.as_of`` must cover."""
         # workflow.now() is the deterministic start time; London, because a run at
         # 00:30 BST on 1 September is still 31 August in UTC.
         as_of = review.as_of or workflow.now().astimezone(LONDON).date()
         decision_due = next_annual_dsg_decision(as_of, review.decision_month)
         financial_year_start = financial_year_decided(decision_due)
-        listing = await workflow.execute_activity_method(
-            AnnualReviewActivities.list_recurrent,
+        listing = await workflow.execute_activity(
+            names.LIST_RECURRENT_FUNDING_ACTIVITY,
             RecurrentFundingQuery(financial_year_start=financial_year_start),
+            result_type=RecurrentFundingList,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=REGISTER_READ_RETRY,
         )

@@ -13,14 +13,14 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.register import RegisterActivities
+    from contracts import names
+    from contracts.activities import RecordOutcome
     from contracts.register import RegisterEntry
     from contracts.request import (
         AllowedActions,
@@ -34,30 +34,29 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.calendar import LONDON
     from domain.deadlines import procurement_warning, request_deadlines
-    from domain.errors import PeriodClosed, RuleViolation
-    from domain.lifecycle import CURRENT_RULES, Command, Transition, allowed_transitions, apply
-    from domain.models import Actor, NoticeRecord, RequestState, Stage
-    from domain.steps import evolve
+    from domain.errors import RuleViolation
+    from domain.notices import Notice
+    from domain.people import Actor
+    from domain.request.commands import Command, Transition
+    from domain.request.errors import PeriodClosed
+    from domain.request.lifecycle import allowed_transitions, apply
+    from domain.request.models import NoticeRecord, RequestState
+    from domain.values import evolve
+    from workflows.background import Backlog
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch
-    from workflows.request_notices import BACKGROUND_NOTICES_PATCH, NoticeRound, deliver
-    from workflows.request_rules import handler_rules
+    from workflows.request_notices import deliver
     from workflows.request_search import search_attribute_updates, typed_search_attributes
 
 _UNSET = object()
-TERMINAL_STAGES = frozenset({Stage.closed, Stage.rejected, Stage.withdrawn})
 KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
-DEADLINE_ALARMS_PATCH = "deadline-alarms"
-PROCUREMENT_WARNING_PATCH = "procurement-warning"
-FOLLOW_MEETING_PATCH = "follow-meeting"
-ANNUAL_DECISION_WARNING_PATCH = "annual-decision-warning"
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
 
 
-@workflow.defn
+@workflow.defn(name=names.FUNDING_REQUEST_WORKFLOW)
 class FundingRequestWorkflow:
     """A funding request's whole life; the workflow id is the request reference."""
 
@@ -76,23 +75,20 @@ class FundingRequestWorkflow:
         self._watch = DeadlineWatch(
             start.actor, start.deadline_first_seen, start.scheduled_meetings
         )
-        self._notices = NoticeRound(self._record_notice, self._wake)
+        # Notices go out beside the run loop: while the mail server says "try later",
+        # the register writes that transitions wait on must not wait for it.
+        self._notices: Backlog[tuple[Notice, datetime]] = Backlog(self._deliver, self._wake)
 
     @workflow.run
     async def run(self, start: StartRequest) -> RequestOutcome:
+        """Keep the register written and the notices sent until the request ends or its
+        funding period is extended (then continue as new)."""
         self._publish_search_attributes()
-        # Runs started before deadline alarms existed keep running without them.
-        alarms_on = workflow.patched(DEADLINE_ALARMS_PATCH)
-        self._watch.warnings_on = alarms_on and workflow.patched(PROCUREMENT_WARNING_PATCH)
-        in_background = alarms_on and workflow.patched(BACKGROUND_NOTICES_PATCH)
-        self._watch.annual_warning_on = in_background and workflow.patched(
-            ANNUAL_DECISION_WARNING_PATCH
-        )
         while True:
-            # While a round is out, its end wakes the loop; an alarm it is sending would
+            # While notices are out, their end wakes the loop; an alarm being sent would
             # otherwise still look due and spin the loop.
-            timed = alarms_on and not self._notices.busy
-            sleep = self._watch.sleep_for(self._state, workflow.now()) if timed else None
+            busy = self._notices.busy
+            sleep = None if busy else self._watch.sleep_for(self._state, workflow.now())
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: bool(self._outbox) or self._finished() or self._state_changed,
@@ -102,11 +98,9 @@ class FundingRequestWorkflow:
             while self._outbox:
                 await self._write(self._outbox[0])
                 self._outbox.popleft()
-            if in_background and not self._finished() and not self._notices.busy:
-                if due := self._watch.due_notices(self._state, workflow.now()):
-                    self._notices.start(due, workflow.now())
-            elif alarms_on and not in_background and not self._finished():
-                await self._deliver_due_notices()
+            if not self._finished() and not self._notices.busy:
+                now = workflow.now()
+                self._notices.add(*((n, now) for n in self._watch.due_notices(self._state, now)))
             if self._finished():
                 # A handler may still be waiting for entries queued meanwhile: drain them first.
                 await workflow.wait_condition(
@@ -114,7 +108,7 @@ class FundingRequestWorkflow:
                 )
                 if not self._outbox:
                     break
-        await self._notices.finish()
+        await self._notices.finished()
         if self._next_cycle_started:
             workflow.continue_as_new(
                 StartRequest(
@@ -134,7 +128,7 @@ class FundingRequestWorkflow:
         )
 
     def _finished(self) -> bool:
-        return self._state.stage in TERMINAL_STAGES or self._next_cycle_started
+        return self._state.stage.is_final or self._next_cycle_started
 
     def _record_notice(self, record: NoticeRecord) -> None:
         self._state = evolve(self._state, notices=(*self._state.notices, record))
@@ -142,15 +136,14 @@ class FundingRequestWorkflow:
     def _wake(self) -> None:
         self._state_changed = True
 
-    async def _deliver_due_notices(self) -> None:
-        now = workflow.now()
-        for notice in self._watch.due_notices(self._state, now):
-            self._record_notice(await deliver(notice, now))
+    async def _deliver(self, due: tuple[Notice, datetime]) -> None:
+        self._record_notice(await deliver(*due))
 
     async def _write(self, entry: RegisterEntry) -> None:
-        await workflow.execute_activity_method(
-            RegisterActivities.record,
+        await workflow.execute_activity(
+            names.RECORD_REGISTER_ENTRY_ACTIVITY,
             entry,
+            result_type=RecordOutcome,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=REGISTER_RETRY,
         )
@@ -161,11 +154,8 @@ class FundingRequestWorkflow:
         update = decode_update(name, args, KNOWN_TRANSITIONS, TransitionUpdate)
         return Transition(name), update.actor, update.command
 
-    def _apply(
-        self, name: str, args: Sequence[RawValue], *, replayable: bool = False
-    ) -> tuple[Transition, RequestState]:
+    def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[Transition, RequestState]:
         transition, actor, command = self._decode(name, args)
-        rules = handler_rules(self._state, transition) if replayable else CURRENT_RULES
         if self._next_cycle_started:
             raise refusal(
                 PeriodClosed(
@@ -173,7 +163,7 @@ class FundingRequestWorkflow:
                 )
             )
         try:
-            return transition, apply(self._state, command, actor, workflow.now(), rules)
+            return transition, apply(self._state, command, actor, workflow.now())
         except RuleViolation as violation:
             raise refusal(violation) from None
 
@@ -184,9 +174,7 @@ class FundingRequestWorkflow:
         The state changes before the first await, so transitions arriving
         meanwhile see it; the main loop writes the entries in order.
         """
-        transition, after = self._apply(name, args, replayable=True)
-        if transition is Transition.follow_meeting and not workflow.patched(FOLLOW_MEETING_PATCH):
-            raise ApplicationError("This request cannot follow meeting moves.", non_retryable=True)
+        transition, after = self._apply(name, args)
         before, self._state = self._state, after
         info = workflow.info()
         entries = entries_for_transition(
@@ -217,12 +205,12 @@ class FundingRequestWorkflow:
         """Run the domain rules; raising here keeps a refused transition out of history."""
         self._apply(name, args)
 
-    @workflow.query
+    @workflow.query(name=names.REQUEST_STATE_QUERY)
     def state(self) -> RequestState:
         """The request as it stands."""
         return self._state
 
-    @workflow.query
+    @workflow.query(name=names.REQUEST_AUDIT_TRAIL_QUERY)
     def audit_trail(self) -> AuditTrail:
         """Who did what, when, in which role, and why; and every notice sent."""
         return AuditTrail(
@@ -231,7 +219,7 @@ class FundingRequestWorkflow:
             notices=self._state.notices,
         )
 
-    @workflow.query
+    @workflow.query(name=names.REQUEST_DEADLINES_QUERY)
     def deadlines(self) -> RequestDeadlines:
         """What is due and when, with a warning if the procurement lead-in cannot be met."""
         today = workflow.now().astimezone(LONDON).date()
@@ -241,7 +229,7 @@ class FundingRequestWorkflow:
             warning=procurement_warning(self._state, self._meetings, today),
         )
 
-    @workflow.query
+    @workflow.query(name=names.REQUEST_ALLOWED_ACTIONS_QUERY)
     def allowed_actions(self, query: AllowedActionsQuery) -> AllowedActions:
         """The transitions the given roles may take now."""
         return AllowedActions(

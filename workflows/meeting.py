@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -21,39 +21,25 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.meetings import CARRY_IN_SIGNAL, MeetingActivities
-    from contracts import search_attributes
-    from domain.calendar import LONDON
-    from domain.errors import RuleViolation
-    from domain.meetings import (
-        CarriedIn,
-        MeetingAgenda,
+    from contracts import names, search_attributes
+    from contracts.activities import DeliveryReceipt
+    from contracts.meeting import (
         MeetingOutcome,
         MeetingStart,
-        MeetingState,
-        MeetingTransition,
         MeetingTransitionResult,
         MeetingUpdate,
-        agenda_of,
-        apply_meeting,
-        carried_forward_notices,
-        carry_forward_of,
-        carry_in,
-        new_meeting,
-        next_clock_instant,
-        on_clock,
-        with_note,
     )
-    from workflows.meeting_moves import MovesToPassOn, why
+    from domain.calendar import london_midnight
+    from domain.errors import RuleViolation
+    from domain.meeting.carry import carried_forward_notices, carry_forward_of, carry_in
+    from domain.meeting.clock import next_clock_instant, on_clock, with_note
+    from domain.meeting.commands import MeetingTransition
+    from domain.meeting.lifecycle import agenda_of, new_meeting
+    from domain.meeting.lifecycle import apply as apply_meeting
+    from domain.meeting.models import CarriedIn, FollowMove, MeetingAgenda, MeetingState
+    from workflows.background import Backlog
+    from workflows.meeting_moves import move_to_pass_on, pass_on, why
     from workflows.refusals import decode_update, refusal
-
-__all__ = [
-    "MeetingOutcome",
-    "MeetingStart",
-    "MeetingTransitionResult",
-    "MeetingUpdate",
-    "MeetingWorkflow",
-]
 
 KNOWN_TRANSITIONS = frozenset(t.value for t in MeetingTransition)
 NOTIFY_RETRY = RetryPolicy(
@@ -61,10 +47,9 @@ NOTIFY_RETRY = RetryPolicy(
 )
 CARRY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 _UNSET = object()
-NOTICES_TO_ROLE_HOLDERS_PATCH = "meeting-notices-to-role-holders"
 
 
-@workflow.defn
+@workflow.defn(name=names.MEETING_WORKFLOW)
 class MeetingWorkflow:
     """One meeting of the forum; the workflow id is the meeting id."""
 
@@ -83,10 +68,12 @@ class MeetingWorkflow:
         )
         self._changed = False
         self._published: dict[str, object] = {}
-        self._moves = MovesToPassOn(self._note)
+        self._moves: Backlog[FollowMove] = Backlog(self._pass_on)
 
     @workflow.run
     async def run(self, start: MeetingStart) -> MeetingOutcome:
+        """Run the meeting's clock until it ends, then tell the chair about open actions
+        and carry unfinished business to the next meeting."""
         self._publish_search_attributes()
         while not self._state.stage.is_final:
             await self._sleep_until(next_clock_instant(self._state))
@@ -124,15 +111,17 @@ class MeetingWorkflow:
     def _note(self, transition: str, summary: str) -> None:
         self._state = with_note(self._state, workflow.now(), transition, summary)
 
+    async def _pass_on(self, move: FollowMove) -> None:
+        self._note(*await pass_on(move))
+
     async def _send_notices(self) -> tuple[str, ...]:
         sent = []
-        # Before this patch, a forum without a chair contact sent the chair nothing.
-        to_role_holders = workflow.patched(NOTICES_TO_ROLE_HOLDERS_PATCH)
-        for notice in carried_forward_notices(self._state, to_role_holders=to_role_holders):
+        for notice in carried_forward_notices(self._state):
             try:
                 await workflow.execute_activity(
-                    "notify_deliver",
+                    names.DELIVER_NOTICE_ACTIVITY,
                     notice,
+                    result_type=DeliveryReceipt,
                     start_to_close_timeout=timedelta(minutes=1),
                     schedule_to_close_timeout=timedelta(days=1),
                     retry_policy=NOTIFY_RETRY,
@@ -149,8 +138,8 @@ class MeetingWorkflow:
         if carry is None:
             return False
         try:
-            await workflow.execute_activity_method(
-                MeetingActivities.carry_forward,
+            await workflow.execute_activity(
+                names.CARRY_FORWARD_ACTIVITY,
                 carry,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=CARRY_RETRY,
@@ -181,7 +170,8 @@ class MeetingWorkflow:
         before = self._state
         entry = after.audit[len(before.audit)]
         self._set(after)
-        self._moves.note_transition(before, after, update)
+        if (move := move_to_pass_on(before, after, update)) is not None:
+            self._moves.add(move)
         return MeetingTransitionResult(
             transition=MeetingTransition(name), stage=after.stage, audit_entry=entry
         )
@@ -191,17 +181,17 @@ class MeetingWorkflow:
         """Run the domain rules; raising here keeps a refused transition out of history."""
         self._apply(name, args)
 
-    @workflow.signal(name=CARRY_IN_SIGNAL)
+    @workflow.signal(name=names.CARRY_IN_SIGNAL)
     def receive_carried(self, carried: CarriedIn) -> None:
         """Take items and actions carried from another meeting (each once)."""
         self._set(carry_in(self._state, carried, workflow.now()))
 
-    @workflow.query
+    @workflow.query(name=names.MEETING_STATE_QUERY)
     def meeting_state(self) -> MeetingState:
         """The meeting as it stands."""
         return self._state
 
-    @workflow.query
+    @workflow.query(name=names.MEETING_AGENDA_QUERY)
     def agenda(self) -> MeetingAgenda:
         """The agenda: when, where, the papers deadline and the items."""
         return agenda_of(self._state)
@@ -212,7 +202,7 @@ class MeetingWorkflow:
         papers_open = s.papers_closed_at is None and not s.stage.is_final
         values: list[tuple[SearchAttributeKey[Any], object]] = [
             (search_attributes.STAGE, s.stage.value),
-            (search_attributes.MEETING_DATE, datetime.combine(s.meeting_day, time(), LONDON)),
+            (search_attributes.MEETING_DATE, london_midnight(s.meeting_day)),
             (search_attributes.NEXT_DEADLINE, s.papers_close_at if papers_open else None),
         ]
         changed = [(k, v) for k, v in values if self._published.get(k.name, _UNSET) != v]

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.register import AgreedFunding, EntryKind, PhaseTally, RegisterEntry
-from domain.lifecycle import Transition
-from domain.models import FundingOption, PhaseDecision, RequestState
-from domain.rules import options_span
+from domain.request.commands import Transition
+from domain.request.decision import PhaseDecision
+from domain.request.draft import FundingOption
+from domain.request.models import RequestState
+from domain.request.rules import options_span
 
 
 def _agreed(state: RequestState, option_ids: tuple[str, ...]) -> tuple[AgreedFunding, ...]:
@@ -86,7 +88,7 @@ def entries_for_transition(
         if decision is None:
             return []
         agreed = _agreed(after, decision.chosen_option_ids)
-        approved = decision.outcome.value in ("approved", "approved_as_amended")
+        approved = decision.outcome.is_approval
         # The period agreed (the chosen options' span), else the period asked for.
         chosen = set(decision.chosen_option_ids)
         span = options_span(o for o in after.options if o.option_id in chosen)

@@ -1,6 +1,7 @@
 """The request workflow's alarm clock: which deadlines it has seen since when,
 which notices it has delivered, and who each notice goes to; and, while drafting,
-the one-off warning that no scheduled meeting can meet the procurement lead-in.
+the one-off warnings that no scheduled meeting can meet the procurement lead-in and
+that the annual DSG decision would come too late.
 
 Kept out of the workflow class so the class stays about transitions; all of
 it is deterministic and runs inside the workflow sandbox.
@@ -19,7 +20,6 @@ from domain.deadlines import (
     drafting_warning_starts,
     request_deadlines,
 )
-from domain.models import Actor, NoticeRecord, RequestState, Role
 from domain.notices import (
     Notice,
     Recipient,
@@ -27,6 +27,8 @@ from domain.notices import (
     reminder_notice,
     warning_notice,
 )
+from domain.people import Actor, Role
+from domain.request.models import NoticeRecord, RequestState
 
 
 def recipients_by_role(state: RequestState, author: Actor) -> dict[Role, Recipient]:
@@ -66,9 +68,9 @@ class DeadlineWatch:
 
     The alarms are planned afresh from the state each time, so when a request follows
     its meeting to another day the old papers deadline's alarms go and the new one's
-    come (reminders already due before the move are not sent late). ``warnings_on``
-    and ``annual_warning_on`` are set by the workflow for runs that send the drafting
-    warnings (the lead-in cannot be met; the annual DSG decision is too late).
+    come (reminders already due before the move are not sent late). While drafting it
+    also sends the warnings that the lead-in cannot be met and that the annual DSG
+    decision would be too late.
     """
 
     def __init__(
@@ -80,8 +82,6 @@ class DeadlineWatch:
         self._author = author
         self.first_seen: dict[str, datetime] = dict(first_seen)
         self._meetings = tuple(scheduled_meetings)
-        self.warnings_on = False
-        self.annual_warning_on = False
 
     def _alarms(self, state: RequestState) -> list[Alarm]:
         deadlines = request_deadlines(state, self._meetings)
@@ -94,11 +94,10 @@ class DeadlineWatch:
 
     def _warnings(self, state: RequestState, now: datetime) -> list[Notice]:
         """The drafting warnings that hold now and were not delivered yet."""
-        found = []
-        if self.warnings_on:
-            found.append(drafting_warning(state, self._meetings, now.astimezone(LONDON).date()))
-        if self.annual_warning_on:
-            found.append(annual_decision_warning(state, self._meetings))
+        found = (
+            drafting_warning(state, self._meetings, now.astimezone(LONDON).date()),
+            annual_decision_warning(state, self._meetings),
+        )
         delivered = {notice.key for notice in state.notices}
         people = recipients_by_role(state, self._author)
         return [
@@ -120,7 +119,7 @@ class DeadlineWatch:
         upcoming = next_alarm_at(self._alarms(state), delivered)
         if self._warnings(state, now):
             upcoming = now
-        elif self.warnings_on:
+        else:
             # A warning may start to hold when a meeting's papers deadline passes.
             starts = drafting_warning_starts(state, self._meetings)
             if starts is not None and starts > now and (upcoming is None or starts < upcoming):

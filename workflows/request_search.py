@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 
 from contracts import search_attributes
-from domain.calendar import LONDON, papers_deadline
-from domain.models import RequestState, Stage
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+from domain.calendar import london_midnight, papers_deadline
+from domain.request.models import RequestState, Stage
 
 
 def next_deadline(state: RequestState) -> datetime | None:
     """The next date someone must act by, for listing requests by urgency."""
     if state.stage is Stage.tabled and state.meeting_date is not None:
-        return _london_midnight(
+        return london_midnight(
             papers_deadline(state.meeting_date, state.settings.papers_clear_working_days)
         )
     if state.stage in (Stage.minuted, Stage.evaluation) and state.draft.evaluation_plan:
-        return _london_midnight(state.draft.evaluation_plan.report_due)
+        return london_midnight(state.draft.evaluation_plan.report_due)
     return None
 
 
@@ -36,7 +32,7 @@ def funding_sources(state: RequestState) -> list[str]:
 
 def search_attribute_updates(state: RequestState) -> list[SearchAttributeUpdate[Any]]:
     """Values for every forumflow search attribute; unset ones are cleared."""
-    meeting = _london_midnight(state.meeting_date) if state.meeting_date else None
+    meeting = london_midnight(state.meeting_date) if state.meeting_date else None
     deadline = next_deadline(state)
     sources = funding_sources(state)
     return [

@@ -17,7 +17,6 @@ import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.ical import (
     CALENDAR_CATEGORY,
@@ -31,8 +30,9 @@ from api.auth import current_user, services
 from api.problems import json_problem_responses
 from api.services import ApiServices
 from api.utc import UtcRoute
+from clients.records import NoSuchRecord
 from domain.calendar import format_uk_date
-from domain.meetings import MeetingStage, MeetingState
+from domain.meeting.models import MeetingStage, MeetingState
 from storage.accounts import User
 
 router = APIRouter(tags=["calendar"], route_class=UtcRoute)
@@ -87,20 +87,13 @@ async def _each(ids: Iterable[str], fetch: Callable[[str], Awaitable[T]]) -> lis
                 return workflow_id, await fetch(workflow_id)
             except WorkflowQueryFailedError as error:
                 log.warning("calendar_query_failed", workflow_id=workflow_id, error=str(error))
-            except RPCError as error:
-                if error.status is not RPCStatusCode.NOT_FOUND:
-                    raise
+            except NoSuchRecord:
+                # Listed, then gone from the server's retention before it was asked.
+                return None
             return None
 
     found = await asyncio.gather(*(one(workflow_id) for workflow_id in ids))
     return [pair for pair in found if pair is not None]
-
-
-async def _workflow_ids(svc: ApiServices, query: str) -> list[str]:
-    ids: dict[str, None] = {}
-    async for execution in svc.client.list_workflows(query, limit=_LIST_CAP):
-        ids.setdefault(execution.id)
-    return list(ids)
 
 
 def _meeting_events(meeting: MeetingState) -> list[CalendarEvent]:
@@ -154,13 +147,9 @@ async def calendar_ics(
     """Every meeting (cancelled ones drop out) with its papers deadline, and every deadline
     of each open request, timed on the Europe/London wall clock. Send the token as the
     bearer header or, from a calendar client, as ``?token=``."""
-    queue = f"TaskQueue = '{svc.task_queue}'"
     meeting_ids, request_ids = await asyncio.gather(
-        _workflow_ids(svc, f"WorkflowType = 'MeetingWorkflow' AND {queue}"),
-        _workflow_ids(
-            svc,
-            f"WorkflowType = 'FundingRequestWorkflow' AND {queue} AND ExecutionStatus = 'Running'",
-        ),
+        svc.meetings.ids(limit=_LIST_CAP),
+        svc.requests.ids(running_only=True, limit=_LIST_CAP),
     )
     meetings = await _each(meeting_ids, svc.meetings.state)
     requests = await _each(request_ids, svc.requests.state)

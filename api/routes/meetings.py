@@ -2,80 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, Depends, Path, Query, status
+from pydantic import BaseModel, ValidationError
 
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
-from api.problems import ApiError, FieldProblem, describe_error, invalid, responses
-from api.services import ApiServices
-from api.transitions import add_transition_route, scoped_update_id
-from api.utc import UtcRoute
-from contracts import search_attributes
-from domain.calendar import to_london
-from domain.meetings import (
-    MEETING_COMMAND_TRANSITION,
-    MEETING_RULES,
+from api.problems import invalid, responses
+from api.schemas.meetings import (
     MeetingAgenda,
-    MeetingCommand,
-    MeetingStage,
+    MeetingList,
     MeetingStart,
     MeetingState,
-    MeetingTransition,
     MeetingTransitionResult,
-    new_meeting,
 )
-from domain.models import Role
+from api.schemas.problems import FieldProblem
+from api.services import ApiServices
+from api.transitions import RecordRoutes, TransitionRoute, add_transition_routes
+from api.utc import UtcRoute
+from api.wording import describe_error
+from domain.meeting.commands import COMMAND_TRANSITION, MeetingCommand
+from domain.meeting.lifecycle import DOING, PERMISSIONS, new_meeting
+from domain.meeting.models import MEETING_ID_PATTERN, MeetingStage
+from domain.people import Actor, Role
 from storage.accounts import User
 
 router = APIRouter(prefix="/meetings", tags=["meetings"], route_class=UtcRoute)
 
-MEETING_ID_PATTERN = r"^meeting-[a-z0-9][a-z0-9-]{1,60}$"
 
 MeetingIdPath = Annotated[
     str,
     Path(pattern=MEETING_ID_PATTERN, description='the meeting id, e.g. "meeting-2018-07-04"'),
 ]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="send the same key when retrying: the action then takes effect once",
-    ),
-]
-
-# Visibility returns at most this many meetings to sort; a forum meets a few times a year.
-_LIST_CAP = 5000
-
-
-class MeetingSummary(BaseModel):
-    """One meeting in a listing, from its search attributes."""
-
-    model_config = ConfigDict(frozen=True)
-
-    meeting_id: str
-    stage: MeetingStage | None
-    meeting_date: date | None = Field(description="the meeting's day in Europe/London")
-    papers_close_at: datetime | None = Field(
-        description="when the papers close (5pm London time), while they are still open"
-    )
-    workflow_status: str = Field(description="running, completed, terminated, ...")
-    scheduled_at: datetime | None = Field(description="when the meeting was scheduled")
-
-
-class MeetingList(BaseModel):
-    """Meetings of this forum, the latest meeting day first."""
-
-    model_config = ConfigDict(frozen=True)
-
-    meetings: tuple[MeetingSummary, ...]
-
 
 # What building the state can refuse that MeetingStart's own validation lets through
 # (repeated carried business, a day outside the working calendar), and the body field
@@ -141,8 +101,8 @@ async def schedule_meeting(
 ) -> MeetingState:
     """Start the meeting's workflow; its id is the meeting id and is never reused (409)."""
     _require_startable(start)
-    await svc.meetings.schedule(start)
-    return await svc.meetings.state(start.meeting_id)
+    await svc.meetings.schedule(start.payload())
+    return MeetingState.of(await svc.meetings.state(start.meeting_id))
 
 
 @router.get(
@@ -158,40 +118,7 @@ async def list_meetings(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> MeetingList:
     """Meetings on this forum's task queue, the latest meeting day first."""
-    clauses = ["WorkflowType = 'MeetingWorkflow'", f"TaskQueue = '{svc.task_queue}'"]
-    if stage is not None:
-        clauses.append(f"ForumflowStage = '{stage.value}'")
-    found: dict[str, MeetingSummary] = {}
-    async for execution in svc.client.list_workflows(" AND ".join(clauses), limit=_LIST_CAP):
-        if execution.id in found:
-            continue
-        attributes = execution.typed_search_attributes
-        day = attributes.get(search_attributes.MEETING_DATE)
-        value = attributes.get(search_attributes.STAGE)
-        papers = attributes.get(search_attributes.NEXT_DEADLINE)
-        found[execution.id] = MeetingSummary(
-            meeting_id=execution.id,
-            stage=MeetingStage(value) if value else None,
-            # Stored as London midnight, which is 23:00 UTC the day before in summer.
-            meeting_date=to_london(day).date() if day else None,
-            papers_close_at=to_london(papers) if papers else None,
-            workflow_status=_status_name(execution.status),
-            scheduled_at=execution.start_time,
-        )
-    # SQL visibility cannot order by a search attribute, so the sort happens here.
-    ordered = sorted(
-        found.values(),
-        key=lambda m: (
-            m.meeting_date or date.min,
-            m.scheduled_at or datetime.min.replace(tzinfo=UTC),
-        ),
-        reverse=True,
-    )
-    return MeetingList(meetings=tuple(ordered[:limit]))
-
-
-def _status_name(value: WorkflowExecutionStatus | None) -> str:
-    return value.name.lower() if value is not None else "unknown"
+    return MeetingList.listed(await svc.meetings.search(stage=stage, limit=limit))
 
 
 @router.get(
@@ -206,7 +133,7 @@ async def get_meeting(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> MeetingState:
     """The whole meeting: agenda, attendance, action log, audit trail."""
-    return await svc.meetings.state(meeting_id)
+    return MeetingState.of(await svc.meetings.state(meeting_id))
 
 
 @router.get(
@@ -221,69 +148,37 @@ async def get_agenda(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> MeetingAgenda:
     """The agenda as published: when and where, the papers deadline and the items."""
-    return await svc.meetings.agenda(meeting_id)
+    return MeetingAgenda.of(await svc.meetings.agenda(meeting_id))
 
 
-async def _refuse_if_finished(svc: ApiServices, meeting_id: str) -> None:
-    """409 when ``meeting_id`` names a meeting whose workflow has ended.
-
-    Temporal answers an Update to a closed workflow with NOT_FOUND, which would tell the
-    caller the meeting does not exist while GET still shows it.
-    """
-    try:
-        description = await svc.meetings.handle(meeting_id).describe()
-    except RPCError:
-        return
-    if description.status is WorkflowExecutionStatus.RUNNING:
-        return
-    state = await svc.meetings.state(meeting_id)
-    raise ApiError(
-        409,
-        "refused",
-        f"Meeting {meeting_id} is {state.stage.value.replace('_', ' ')}: it has ended and "
-        "takes no more actions.",
-        rule="workflow-finished",
-        field="stage",
-    )
+async def _send(
+    svc: ApiServices,
+    meeting_id: str,
+    command: MeetingCommand,
+    actor: Actor,
+    update_id: str | None,
+) -> BaseModel:
+    return await svc.meetings.submit(meeting_id, command, actor, idempotency_key=update_id)
 
 
-def _transition_route(command_type: type[MeetingCommand], transition: MeetingTransition) -> None:
-    allowed, _, doing = MEETING_RULES[transition]
-    parse = json_body(command_type)
-    check_role = user_with(*allowed, doing=f"{doing} a meeting")
-
-    async def take(
-        meeting_id: MeetingIdPath,
-        user: Annotated[User, Depends(check_role)],
-        command: Annotated[MeetingCommand, Depends(parse)],
-        svc: Annotated[ApiServices, Depends(services)],
-        idempotency_key: IdempotencyKey = None,
-    ) -> MeetingTransitionResult:
-        update_id = scoped_update_id(transition.value, user, idempotency_key)
-        try:
-            return await svc.meetings.submit(
-                meeting_id, command, user.actor(), idempotency_key=update_id
-            )
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND:
-                await _refuse_if_finished(svc, meeting_id)
-            raise
-
-    add_transition_route(
-        router,
-        take,
-        path=f"/{{meeting_id}}/actions/{transition.value}",
+add_transition_routes(
+    router,
+    RecordRoutes(
         operation="meeting",
-        transition=transition.value,
-        command_type=command_type,
+        id_name="meeting_id",
+        id_type=MeetingIdPath,
         command_base=MeetingCommand,
-        allowed=allowed,
-        parse=parse,
-        check_role=check_role,
-        response_model=MeetingTransitionResult,
+        answer=MeetingTransitionResult,
+        send=_send,
         statuses=(401, 403, 404, 409, 422, 503),
-    )
-
-
-for _command_type, _transition in MEETING_COMMAND_TRANSITION.items():
-    _transition_route(_command_type, _transition)
+    ),
+    (
+        TransitionRoute(
+            command_type=command_type,
+            transition=transition.value,
+            allowed=PERMISSIONS[transition],
+            doing=f"{DOING[transition]} a meeting",
+        )
+        for command_type, transition in COMMAND_TRANSITION.items()
+    ),
+)

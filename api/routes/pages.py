@@ -16,33 +16,20 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import current_user, services
 from api.problems import ApiError, json_problem_responses
-from api.routes.requests import Reference
 from api.services import ApiServices
 from api.utc import UtcRoute
+from domain.audit import AuditEntry
 from domain.calendar import format_uk_date
-from domain.commands import Transition
-from domain.models import (
-    AuditEntry,
-    Decision,
-    DecisionOutcome,
-    FundingOption,
-    PhaseDecision,
-    PhaseOutcome,
-    RequestState,
-    format_pence,
-)
 from domain.notices import format_london_deadline
+from domain.request.commands import Transition
+from domain.request.decision import Decision, PhaseDecision, PhaseOutcome
+from domain.request.draft import FundingOption
+from domain.request.models import RequestState, Stage
+from domain.values import Reference, format_pence
 from storage.accounts import User
 
 router = APIRouter(tags=["pages"], route_class=UtcRoute)
 
-
-_OUTCOMES = {
-    DecisionOutcome.approved: "Approved",
-    DecisionOutcome.approved_as_amended: "Approved as amended",
-    DecisionOutcome.rejected: "Rejected",
-    DecisionOutcome.deferred: "Deferred",
-}
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;"
@@ -94,7 +81,7 @@ def render_notice(state: RequestState, decision: Decision) -> str:
     rows = [
         ("Request", f"{state.draft.title} ({state.reference})"),
         ("Meeting", format_uk_date(decision.meeting_date)),
-        ("Outcome", _OUTCOMES[decision.outcome]),
+        ("Outcome", decision.outcome.label.capitalize()),
         ("Amount", _amount(state, agreed)),
         ("Period", _period(state, agreed)),
         ("Votes", _votes(decision)),
@@ -202,7 +189,7 @@ def _options_table(agreed: tuple[FundingOption, ...]) -> str:
     )
 
 
-def _last(state: RequestState, transition: Transition) -> AuditEntry | None:
+def _last(state: RequestState, transition: Transition) -> AuditEntry[Stage] | None:
     # The audit runs on across funding periods; the latest entry is this period's.
     return next((e for e in reversed(state.audit) if e.transition == transition.value), None)
 

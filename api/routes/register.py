@@ -14,16 +14,19 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.auth import current_user, services
 from api.params import CalendarDate
-from api.problems import FieldProblem, invalid, json_problem_responses, responses
+from api.problems import invalid, json_problem_responses, responses
+from api.schemas.problems import FieldProblem
+from api.schemas.register import ExportRow, RegisterEntry, RegisterList
 from api.services import ApiServices
 from api.utc import UtcRoute, in_utc
-from contracts.register import EntryKind, RegisterEntry
+from contracts.register import EntryKind
+from contracts.register import RegisterEntry as RecordedEntry
 from domain.calendar import to_london
-from domain.models import FundingSource
+from domain.request.draft import FundingSource
+from domain.values import REFERENCE_PATTERN
 from storage.accounts import User
 from storage.register import EXPORT_COLUMNS, DecisionRegister
 
@@ -38,14 +41,6 @@ class CsvResponse(Response):
     """A CSV document (RFC 4180)."""
 
     media_type = "text/csv"
-
-
-class RegisterList(BaseModel):
-    """Register entries matching a filter, oldest first."""
-
-    model_config = ConfigDict(frozen=True)
-
-    entries: tuple[RegisterEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,7 @@ def register_filter(
         default=None, description="meeting date (else the day recorded) on or before this"
     ),
     request_ref: str | None = Query(
-        default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{2,40}$", description="one request only"
+        default=None, pattern=REFERENCE_PATTERN, description="one request only"
     ),
 ) -> RegisterFilter:
     """The query's filters; 422 when ``until`` is before ``since``."""
@@ -91,7 +86,7 @@ def register_filter(
 Filter = Annotated[RegisterFilter, Depends(register_filter)]
 
 
-def _entries(register: DecisionRegister, chosen: RegisterFilter) -> list[RegisterEntry]:
+def _entries(register: DecisionRegister, chosen: RegisterFilter) -> list[RecordedEntry]:
     found = register.search(
         source=chosen.source.value if chosen.source else None,
         kind=chosen.kind,
@@ -102,50 +97,6 @@ def _entries(register: DecisionRegister, chosen: RegisterFilter) -> list[Registe
     if chosen.request_ref is not None:
         found = [entry for entry in found if entry.request_ref == chosen.request_ref]
     return found
-
-
-def _json_array(value: object) -> object:
-    # The register writes list columns as JSON text, ready for a CSV cell; the API's rows
-    # carry them as the arrays they are.
-    return json.loads(value) if isinstance(value, str) else value
-
-
-class ExportRow(BaseModel):
-    """One row of the register export: an entry's fields, repeated for each agreed option.
-
-    An entry without agreed options has one row with empty option columns; total
-    ``option_amount_pence`` by ``option_source`` to total the money by source.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    idempotency_key: str
-    request_ref: str
-    cycle: int
-    kind: EntryKind
-    recorded_at: datetime
-    meeting_date: date | None
-    outcome: str
-    title: str
-    amount_pence: int | None
-    period_start: date | None = Field(
-        description="the funding period: the agreed options' span for a decision or minute "
-        "that agrees money, the period asked for by one that does not"
-    )
-    period_end: date | None
-    recurrent: bool
-    option_id: str | None
-    option_source: str | None
-    option_source_detail: str | None
-    option_amount_pence: int | None
-    amendments: Annotated[tuple[str, ...], BeforeValidator(_json_array)]
-    phases: Annotated[tuple[dict[str, str | int], ...], BeforeValidator(_json_array)] = Field(
-        description="a de-delegation's outcome and count in each school phase"
-    )
-    summary: str
-    recorded_by: str
-    workflow_id: str
-    run_id: str
 
 
 def _rows(register: DecisionRegister, chosen: RegisterFilter) -> list[ExportRow]:
@@ -182,7 +133,9 @@ def list_entries(
     chosen: Filter,
 ) -> RegisterList:
     """Decisions, confirmed minutes, evaluations and funding periods, oldest first."""
-    return RegisterList(entries=tuple(_entries(svc.register, chosen)))
+    return RegisterList(
+        entries=tuple(RegisterEntry.of(entry) for entry in _entries(svc.register, chosen))
+    )
 
 
 @router.get(

@@ -2,99 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
+from pydantic import BaseModel
 
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
 from api.params import CalendarDate
-from api.problems import ApiError, responses
-from api.services import ApiServices
-from api.transitions import add_transition_route, scoped_update_id
-from api.utc import UtcRoute, in_utc
-from clients.requests import RequestAlreadyExists
-from contracts import search_attributes
-from contracts.request import (
+from api.problems import responses
+from api.schemas.requests import (
     AllowedActions,
     AuditTrail,
+    CreateRequest,
     RequestDeadlines,
+    RequestList,
+    RequestState,
     TransitionResult,
 )
-from domain.calendar import LONDON, to_london
-from domain.commands import COMMAND_TRANSITION, Command, Transition
-from domain.deadlines import at_close_of_business
-from domain.lifecycle import PERMISSIONS
-from domain.models import (
-    ForumSettings,
-    FundingSource,
-    RequestDraft,
-    RequestState,
-    Role,
-    Stage,
-)
+from api.services import ApiServices
+from api.transitions import RecordRoutes, TransitionRoute, add_transition_routes
+from api.utc import UtcRoute, in_utc
+from clients.requests import RequestAlreadyExists
+from domain.people import Actor, Role
+from domain.request.commands import COMMAND_TRANSITION, Command
+from domain.request.draft import FundingSource, RequestDraft
+from domain.request.lifecycle import PERMISSIONS
+from domain.request.models import Stage
+from domain.values import Reference
 from storage.accounts import User
 
 router = APIRouter(prefix="/requests", tags=["requests"], route_class=UtcRoute)
-
-Reference = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,40}$")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="send the same key when retrying: the action then takes effect once "
-        "(a key counts for the user who sends it and this action only)",
-    ),
-]
-
-
-class CreateRequest(BaseModel):
-    """A new request: the officer's draft, and optionally the forum's settings and dates."""
-
-    # Strict like the domain's models: a date is an ISO string, never a number of seconds.
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    draft: RequestDraft
-    settings: ForumSettings | None = None
-    scheduled_meetings: tuple[date, ...] = Field(
-        default=(), description="the forum's published meeting dates, for the procurement plan"
-    )
-
-
-class RequestSummary(BaseModel):
-    """One request in a listing, from its search attributes."""
-
-    model_config = ConfigDict(frozen=True)
-
-    reference: str
-    stage: Stage | None
-    meeting_date: date | None
-    funding_sources: tuple[str, ...]
-    next_deadline: datetime | None = Field(
-        description="when the next thing is due: 5pm London time on the papers deadline "
-        "(tabled) or the evaluation report's day (minuted, evaluation)"
-    )
-    started_at: datetime | None
-
-
-class RequestList(BaseModel):
-    """Requests matching a filter, newest first."""
-
-    model_config = ConfigDict(frozen=True)
-
-    requests: tuple[RequestSummary, ...]
-
-
-def _london_midnight_utc(day: date) -> str:
-    midnight = datetime.combine(day, time(0, 0), tzinfo=LONDON)
-    # isoformat, not strftime: strftime writes the year 578 as "578", which is no timestamp.
-    return midnight.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @router.post(
@@ -128,9 +67,10 @@ async def create_request(
         first = existing.audit[0] if existing.audit else None
         sent = RequestDraft.model_validate({**dict(body.draft), "author_id": user.user_id})
         if existing.draft == sent and first is not None and first.actor_id == user.user_id:
-            return JSONResponse(in_utc(existing).model_dump(mode="json"), status_code=200)
+            answer = in_utc(RequestState.of(existing))
+            return JSONResponse(answer.model_dump(mode="json"), status_code=200)
         raise
-    return await svc.requests.state(body.draft.reference)
+    return RequestState.of(await svc.requests.state(body.draft.reference))
 
 
 @router.get(
@@ -151,47 +91,14 @@ async def list_requests(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> RequestList:
     """Requests on this forum's task queue, filtered by their search attributes."""
-    # A run that continued as new is an extended request's earlier period; its successor
-    # speaks for the request, so leaving it out keeps one row per request within `limit`.
-    clauses = [
-        "WorkflowType = 'FundingRequestWorkflow'",
-        f"TaskQueue = '{svc.task_queue}'",
-        "ExecutionStatus != 'ContinuedAsNew'",
-    ]
-    if stage is not None:
-        clauses.append(f"ForumflowStage = '{stage.value}'")
-    if meeting_date is not None:
-        # Meeting dates are stored as London midnight, an hour before UTC's in summer.
-        start = _london_midnight_utc(meeting_date)
-        end = _london_midnight_utc(meeting_date + timedelta(days=1))
-        clauses.append(f"ForumflowMeetingDate >= '{start}' AND ForumflowMeetingDate < '{end}'")
-    if funding_source is not None:
-        clauses.append(f"ForumflowFundingSources = '{funding_source.value}'")
-    if deadline_before is not None:
-        end = _london_midnight_utc(deadline_before + timedelta(days=1))
-        clauses.append(f"ForumflowNextDeadline < '{end}'")
-    found: dict[str, RequestSummary] = {}
-    async for execution in svc.client.list_workflows(" AND ".join(clauses), limit=limit):
-        if execution.id in found:
-            continue  # a run that ended while the listing was read; the newest came first
-        attributes = execution.typed_search_attributes
-        meeting = attributes.get(search_attributes.MEETING_DATE)
-        deadline = attributes.get(search_attributes.NEXT_DEADLINE)
-        found[execution.id] = RequestSummary(
-            reference=execution.id,
-            stage=Stage(value) if (value := attributes.get(search_attributes.STAGE)) else None,
-            # Stored as London midnight, but a visibility store may hand it back in UTC,
-            # where a summer date is the evening before.
-            meeting_date=to_london(meeting).date() if meeting else None,
-            funding_sources=tuple(attributes.get(search_attributes.FUNDING_SOURCES) or ()),
-            # Stored as the London day the papers or the report are due; they are due
-            # by 5pm that day, as GET /requests/{reference}/deadlines says.
-            next_deadline=at_close_of_business(to_london(deadline).date()) if deadline else None,
-            started_at=execution.start_time,
-        )
-        if len(found) >= limit:
-            break
-    return RequestList(requests=tuple(found.values()))
+    found = await svc.requests.search(
+        stage=stage,
+        meeting_date=meeting_date,
+        funding_source=funding_source,
+        deadline_before=deadline_before,
+        limit=limit,
+    )
+    return RequestList.listed(found)
 
 
 @router.get(
@@ -206,7 +113,7 @@ async def get_request(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> RequestState:
     """The request's whole state: draft, options, recommendation, votes, decision, minute."""
-    return await svc.requests.state(reference)
+    return RequestState.of(await svc.requests.state(reference))
 
 
 @router.get(
@@ -221,7 +128,7 @@ async def get_audit_trail(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> AuditTrail:
     """Every accepted transition and every notice sent, oldest first."""
-    return await svc.requests.audit_trail(reference)
+    return AuditTrail.of(await svc.requests.audit_trail(reference))
 
 
 @router.get(
@@ -236,7 +143,7 @@ async def get_deadlines(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> RequestDeadlines:
     """What is due on the request and when, with any timing warning."""
-    return await svc.requests.deadlines(reference)
+    return RequestDeadlines.of(await svc.requests.deadlines(reference))
 
 
 @router.get(
@@ -251,71 +158,34 @@ async def get_allowed_actions(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> AllowedActions:
     """The transitions the signed-in user's roles allow in the request's current stage."""
-    return await svc.requests.allowed_actions(reference, tuple(sorted(user.roles)), user.user_id)
+    allowed = await svc.requests.allowed_actions(reference, tuple(sorted(user.roles)), user.user_id)
+    return AllowedActions.of(allowed)
 
 
-async def _refuse_if_finished(svc: ApiServices, reference: str) -> None:
-    """409 when ``reference`` names a request whose workflow has ended.
-
-    Temporal answers an Update to a closed workflow with NOT_FOUND, which would tell the
-    caller the request does not exist while GET still shows it.
-    """
-    handle = svc.requests.handle(reference)
-    try:
-        description = await handle.describe()
-    except RPCError:
-        return
-    if description.status is WorkflowExecutionStatus.RUNNING:
-        return
-    state = await svc.requests.state(reference)
-    raise ApiError(
-        409,
-        "refused",
-        f"Request {reference} is {state.stage.value.replace('_', ' ')}: it has finished and "
-        "takes no more actions.",
-        rule="workflow-finished",
-        field="stage",
-    )
+async def _send(
+    svc: ApiServices, reference: str, command: Command, actor: Actor, update_id: str | None
+) -> BaseModel:
+    return await svc.requests.submit(reference, command, actor, idempotency_key=update_id)
 
 
-def _transition_route(command_type: type[Command], transition: Transition) -> None:
-    allowed = PERMISSIONS[transition]
-    doing = transition.value.replace("_", " ")
-    parse = json_body(command_type)
-    check_role = user_with(*allowed, doing=doing)
-
-    async def take(
-        reference: Reference,
-        user: Annotated[User, Depends(check_role)],
-        command: Annotated[Command, Depends(parse)],
-        svc: Annotated[ApiServices, Depends(services)],
-        idempotency_key: IdempotencyKey = None,
-    ) -> TransitionResult:
-        update_id = scoped_update_id(transition.value, user, idempotency_key)
-        try:
-            return await svc.requests.submit(
-                reference, command, user.actor(), idempotency_key=update_id
-            )
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND:
-                await _refuse_if_finished(svc, reference)
-            raise
-
-    add_transition_route(
-        router,
-        take,
-        path=f"/{{reference}}/actions/{transition.value}",
+add_transition_routes(
+    router,
+    RecordRoutes(
         operation="request",
-        transition=transition.value,
-        command_type=command_type,
+        id_name="reference",
+        id_type=Reference,
         command_base=Command,
-        allowed=allowed,
-        parse=parse,
-        check_role=check_role,
-        response_model=TransitionResult,
+        answer=TransitionResult,
+        send=_send,
         statuses=(401, 403, 404, 409, 422),
-    )
-
-
-for _command_type, _transition in COMMAND_TRANSITION.items():
-    _transition_route(_command_type, _transition)
+    ),
+    (
+        TransitionRoute(
+            command_type=command_type,
+            transition=transition.value,
+            allowed=PERMISSIONS[transition],
+            doing=transition.value.replace("_", " "),
+        )
+        for command_type, transition in COMMAND_TRANSITION.items()
+    ),
+)

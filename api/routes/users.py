@@ -10,14 +10,14 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_user, require_role, services, user_with
 from api.body import body_openapi, json_body
 from api.problems import responses
+from api.schemas.users import NewToken, RevokedTokens, UserList
 from api.services import ApiServices
 from api.utc import UtcRoute
-from domain.models import Role
+from domain.people import Role
 from storage.accounts import IssuedToken, NewUser, User
 
 router = APIRouter(tags=["users"], route_class=UtcRoute)
@@ -25,31 +25,6 @@ router = APIRouter(tags=["users"], route_class=UtcRoute)
 UserIdPath = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{1,40}$", description='e.g. "sean.hogg"')
 ]
-
-
-class UserList(BaseModel):
-    """Every user, by id."""
-
-    model_config = ConfigDict(frozen=True)
-
-    users: tuple[User, ...]
-
-
-class NewToken(BaseModel):
-    """What to call a new token, so its owner can tell their tokens apart."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    label: str = Field(default="api", min_length=1, max_length=100, pattern=r"\S")
-
-
-class RevokedTokens(BaseModel):
-    """How many live tokens of the user were revoked."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    revoked: int = Field(ge=0)
 
 
 _parse_new_token = json_body(NewToken)

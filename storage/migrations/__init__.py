@@ -42,6 +42,8 @@ from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from storage.engine import ensure_sqlite_directory, supported_dialect
+
 log = structlog.get_logger(__name__)
 
 
@@ -135,24 +137,20 @@ def schema_metadata() -> tuple[MetaData, ...]:
     revision must create (tests/register/test_migrations.py checks that it does)."""
     from storage.accounts import metadata as accounts_metadata
     from storage.deliveries import deliveries_metadata
-    from storage.register import metadata as register_metadata
+    from storage.register_tables import metadata as register_metadata
+    from storage.signin import metadata as signin_metadata
 
-    return (register_metadata, deliveries_metadata, accounts_metadata)
+    return (register_metadata, deliveries_metadata, accounts_metadata, signin_metadata)
 
 
 def migration_engine(url: str | URL) -> Engine:
     """An engine for migrating the database at ``url``: each transaction holds SQLite's
     write lock from its start (``BEGIN IMMEDIATE``), and foreign keys stay off, so a
     table that Alembic rebuilds on SQLite does not cascade deletes into its children."""
-    from storage.register import SUPPORTED_DIALECTS, _ensure_sqlite_directory
-
     parsed = make_url(url)
-    dialect = parsed.get_dialect().name
-    if dialect not in SUPPORTED_DIALECTS:
-        raise ValueError(f"the register needs SQLite or PostgreSQL, not {dialect!r}")
-    if dialect != "sqlite":
+    if supported_dialect(parsed) != "sqlite":
         return create_engine(parsed, poolclass=NullPool)
-    _ensure_sqlite_directory(parsed)
+    ensure_sqlite_directory(parsed)
     engine = create_engine(
         parsed, poolclass=NullPool, connect_args={"timeout": _SQLITE_LOCK_TIMEOUT}
     )

@@ -28,15 +28,11 @@ from clients.schedules import (
     ensure_annual_review_schedule,
     review_month,
 )
+from contracts.annual_review import AnnualReviewInput, AnnualReviewReport
 from contracts.register import AgreedFunding, EntryKind, RegisterEntry
 from domain.calendar import LONDON, annual_dsg_decision_date, next_annual_dsg_decision
 from storage.register import DecisionRegister
-from workflows.annual_review import (
-    AnnualReviewInput,
-    AnnualReviewReport,
-    AnnualReviewWorkflow,
-    financial_year_decided,
-)
+from workflows.annual_review import AnnualReviewWorkflow, financial_year_decided
 
 FAMILY_SUPPORT = AgreedFunding(
     option_id="de-delegation",

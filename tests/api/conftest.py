@@ -19,7 +19,7 @@ from api.app import create_app
 from api.services import ApiServices
 from clients.requests import FundingRequests
 from config.settings import Settings
-from domain.models import Member, Role
+from domain.people import Member, Role
 from storage.accounts import NewUser, UserDirectory
 from storage.register import DecisionRegister
 from tests.lifecycle.scenario import MEMBERS

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from clients.requests import FundingRequests
-from domain.commands import (
+from domain.people import Actor, Role
+from domain.request.commands import (
     CastVote,
     CloseVote,
     ConfirmMinutes,
@@ -25,7 +26,9 @@ from domain.commands import (
     SetRecommendation,
     Withdraw,
 )
-from domain.models import Actor, Recommendation, Role, Stage, VoteChoice
+from domain.request.decision import VoteChoice
+from domain.request.draft import Recommendation
+from domain.request.models import Stage
 from tests.api.conftest import Api
 from tests.lifecycle.drive import (
     draft_to_options,

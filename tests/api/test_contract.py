@@ -19,18 +19,18 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import Field, TypeAdapter, ValidationError
 
-from api.problems import refused
-from api.schema import (
+from api.openapi.rules import (
     CALENDAR_YEAR_PATTERN,
     CALENDAR_YEARS,
     MISSING_VALIDATORS,
     PYTHON_SPACE,
     UNICODE_SPACE,
 )
-from clients.requests import TransitionRefused
+from api.problems import refused
+from clients.records import TransitionRefused
 from contracts.register import EntryKind
 from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
-from domain.models import MAX_TEXT_LENGTH
+from domain.values import MAX_TEXT_LENGTH
 from tests.api.conftest import Api
 from tests.api.requests_setup import listing, tabled
 from tests.api.test_meetings_api import days_ahead, schedule, start_body
@@ -635,7 +635,7 @@ async def test_text_as_long_as_the_document_allows_is_taken(api: Api) -> None:
 
 
 def test_every_validator_the_document_declares_is_still_there() -> None:
-    """Each validator api.schema writes a rule for still exists under the name it looks for."""
+    """Each validator api.openapi.rules declares a rule for still has the name it looks for."""
     assert MISSING_VALIDATORS == []
 
 

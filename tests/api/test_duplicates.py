@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.models import RequestDraft
+from domain.request.draft import RequestDraft
 from tests.api.conftest import Api
 from tests.api.requests_setup import post_action, snapshot, update_count, voting
 from tests.lifecycle.drive import new_reference

@@ -17,8 +17,9 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.calendar import LONDON
-from domain.meetings import MEETING_RULES, MeetingTransition
-from domain.models import Role
+from domain.meeting.commands import MeetingTransition
+from domain.meeting.lifecycle import PERMISSIONS
+from domain.people import Role
 from tests.api.conftest import Api
 from tests.meetings import MEMBERSHIP, SETTINGS, quorum_ids, ten_am
 
@@ -234,7 +235,7 @@ async def test_the_agenda_route_publishes_the_items_and_papers_deadline(api: Api
 
 
 async def test_every_transition_is_taken_over_http_by_the_roles_it_names(api: Api) -> None:
-    """Each of the eleven meeting transitions succeeds for each role MEETING_RULES names."""
+    """Each of the eleven meeting transitions succeeds for each role PERMISSIONS names."""
     meeting = await schedule(api, days_ahead(60), previous_meeting_id="meeting-2000-01-06")
     taken: set[str] = set()
 
@@ -306,13 +307,13 @@ ROLE_CHECK_BODIES: dict[MeetingTransition, dict[str, Any]] = {
 
 
 async def test_every_transition_refuses_each_role_it_does_not_name(api: Api) -> None:
-    """Each role MEETING_RULES leaves out of a transition gets 403; the audit does not grow."""
+    """Each role PERMISSIONS leaves out of a transition gets 403; the audit does not grow."""
     meeting = await schedule(api, days_ahead(60), previous_meeting_id="meeting-2000-01-06")
     before = len((await state(api, meeting))["audit"])
     refusals: list[tuple[str, str, int, str | None]] = []
     expected: list[tuple[str, str, int, str | None]] = []
 
-    for transition, (allowed, _, _) in MEETING_RULES.items():
+    for transition, allowed in PERMISSIONS.items():
         for role in sorted(frozenset(Role) - allowed):
             response = await act(
                 api, USER_OF_ROLE[role], meeting, transition.value, ROLE_CHECK_BODIES[transition]

@@ -9,15 +9,16 @@ import pytest
 
 from clients.requests import FundingRequests
 from domain.calendar import format_uk_date, to_london
-from domain.commands import (
+from domain.notices import format_london_deadline
+from domain.request.commands import (
     AmendRecommendation,
     CastVote,
     CloseVote,
     ConfirmMinutes,
     RecordMinute,
 )
-from domain.models import Minute, RequestDraft, VoteChoice
-from domain.notices import format_london_deadline
+from domain.request.decision import Minute, VoteChoice
+from domain.request.draft import RequestDraft
 from tests.api.conftest import Api
 from tests.api.requests_setup import decided, rejected, tabled, voting
 from tests.lifecycle.drive import (

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from clients.requests import TransitionRefused
-from domain.commands import TableRequest
-from domain.models import Role
+from clients.records import TransitionRefused
+from domain.people import Role
+from domain.request.commands import TableRequest
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
     ACTOR_FOR_ROLE,

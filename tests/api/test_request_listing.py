@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from domain.calendar import papers_deadline
-from domain.commands import Extend
-from domain.models import Period
+from domain.request.commands import Extend
+from domain.request.draft import Period
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
     drafting,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from contracts.register import AgreedFunding
 from tests.api.conftest import Api
 from tests.lifecycle.drive import minute_for, new_reference
 from tests.lifecycle.scenario import CENTRALLY_RETAINED, MEMBERS, MEMBERSHIP, middlesbrough_draft
@@ -64,4 +65,11 @@ async def test_middlesbrough_request_goes_from_draft_to_register(api: Api) -> No
         api, "clerk", f"{base}/record_minute", {"minute": minute_for().model_dump(mode="json")}
     )
     assert minuted["stage"] == "minuted"
-    assert api.services.register.funding_source_for(reference) is not None
+    assert api.services.register.funding_source_for(reference) == (
+        AgreedFunding(
+            option_id=CENTRALLY_RETAINED.option_id,
+            source=CENTRALLY_RETAINED.source.value,
+            source_detail=CENTRALLY_RETAINED.source_detail,
+            amount_pence=CENTRALLY_RETAINED.amount_pence,
+        ),
+    )

@@ -15,8 +15,9 @@ from datetime import date
 
 import pytest
 
-from clients.requests import TransitionRefused
-from domain.commands import (
+from clients.records import TransitionRefused
+from domain.people import Actor, Role
+from domain.request.commands import (
     COMMAND_TRANSITION,
     AddOption,
     AmendRecommendation,
@@ -40,8 +41,10 @@ from domain.commands import (
     Transition,
     Withdraw,
 )
-from domain.lifecycle import AUTHORS_ONLY, FROM_STAGES, PERMISSIONS
-from domain.models import Actor, Period, Recommendation, RequestDraft, Role, Stage, VoteChoice
+from domain.request.decision import VoteChoice
+from domain.request.draft import Period, Recommendation, RequestDraft
+from domain.request.lifecycle import AUTHORS_ONLY, FROM_STAGES, PERMISSIONS
+from domain.request.models import Stage
 from tests.api.conftest import Api
 from tests.api.requests_setup import (
     ACTOR_FOR_ROLE,

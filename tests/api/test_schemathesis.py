@@ -16,7 +16,7 @@ real workflows.
 Every failure of every check is collected and reported at once, with the curl command
 that reproduces it. The only refusals left out are those of rules that compare one
 value with another (a period's end with its start), which JSON Schema cannot state;
-the document states each in its description (see api.schema), and UNSTATABLE lists them.
+the document states each in its description (see api.openapi.rules), and UNSTATABLE lists them.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from adapters.ical import (
     deadline_event,
     meeting_event,
 )
-from domain.calendar import LONDON
-from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
-from domain.models import Role
+from domain.calendar import LONDON, at_close_of_business
+from domain.deadlines import Deadline, DeadlineKind
+from domain.people import Role
 
 GENERATED_AT = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
 JULY_MEETING = meeting_event(

@@ -9,7 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 from clients.requests import FundingRequests
 from domain.calendar import LONDON, add_months, format_uk_date
 from domain.deadlines import DeadlineKind
-from domain.models import Period
+from domain.request.draft import Period
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 

@@ -9,8 +9,9 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
-from domain.commands import SubmitDraft
-from domain.models import ForumSettings, NoticeRecord
+from domain.forum import ForumSettings
+from domain.request.commands import SubmitDraft
+from domain.request.models import NoticeRecord
 from tests.deadlines.test_procurement_warning import AUTHOR, procured, today_in_london
 from tests.smtp import RecordingSmtpServer
 

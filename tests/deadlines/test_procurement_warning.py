@@ -13,15 +13,10 @@ from temporalio.testing import WorkflowEnvironment
 from clients.requests import FundingRequests
 from contracts.request import AuditTrail, StartRequest
 from domain.calendar import LONDON, add_months, format_uk_date, papers_deadline
-from domain.commands import EditDraft
-from domain.models import (
-    Contact,
-    ForumContacts,
-    ForumSettings,
-    Period,
-    RequestDraft,
-    RequestState,
-)
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.request.commands import EditDraft
+from domain.request.draft import Period, RequestDraft
+from domain.request.models import RequestState
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft

@@ -10,23 +10,20 @@ of reminders the pure alarm plan says were due.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
+from devtools.worker_process import WorkerProcess
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import annual_decision_warning, drafting_warning, request_deadlines
-from domain.models import Contact, ForumContacts, ForumSettings, Period, RequestState
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.request.draft import Period
+from domain.request.models import RequestState
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer
@@ -38,64 +35,6 @@ SETTINGS = ForumSettings(
     contacts=ForumContacts(chair=Contact(name="Forum Chair", email="chair@forum.example.org"))
 )
 AUTHOR = OFFICER.model_copy(update={"email": "sean.hogg@council.example.org"})
-
-
-class WorkerProcess:
-    """``python -m worker`` against the test server, with its own register and mail settings."""
-
-    def __init__(self, env: WorkflowEnvironment, task_queue: str, tmp: Path, smtp_port: int):
-        self._env_vars = {
-            **os.environ,
-            "FORUMFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-            "FORUMFLOW_TEMPORAL_NAMESPACE": env.client.namespace,
-            "FORUMFLOW_TASK_QUEUE": task_queue,
-            "FORUMFLOW_DATA_DIR": str(tmp),
-            "FORUMFLOW_REGISTER_URL": f"sqlite:///{tmp / 'register.sqlite3'}",
-            "FORUMFLOW_SMTP_HOST": "127.0.0.1",
-            "FORUMFLOW_SMTP_PORT": str(smtp_port),
-            "FORUMFLOW_LOG_FORMAT": "json",
-            # Just over the notify activity's timeout, so a send cut off by the kill is
-            # retried soon after Temporal gives up on it.
-            "FORUMFLOW_NOTICE_CLAIM_LEASE_SECONDS": "31",
-            # Without a cache there is no sticky queue: the test server does not hand a
-            # dead worker's sticky tasks back to the normal queue.
-            "FORUMFLOW_WORKER_MAX_CACHED_WORKFLOWS": "0",
-            "FORUMFLOW_ANNUAL_REVIEW_SCHEDULE": "false",  # the test server has no Schedules
-        }
-        self._log = tmp / "worker.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "worker"], env=self._env_vars, stdout=log, stderr=log
-            )
-
-    async def wait_ready(self) -> None:
-        for _ in range(200):
-            if b"worker ready" in self._log.read_bytes():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"worker did not start: {self._log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-
-@pytest.fixture
-def worker_process(
-    env: WorkflowEnvironment, task_queue: str, tmp_path: Path, smtp_server: RecordingSmtpServer
-) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(env, task_queue, tmp_path, smtp_server.port)
-    yield process
-    process.stop()
 
 
 async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:

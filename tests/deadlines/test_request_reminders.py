@@ -15,8 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
 from domain.calendar import LONDON
-from domain.commands import ReportEvaluation
-from domain.models import Contact, EvaluationPlan, ForumContacts, ForumSettings, Period
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.request.commands import ReportEvaluation
+from domain.request.draft import EvaluationPlan, Period
 from tests.lifecycle.drive import evaluated_request, new_reference
 from tests.lifecycle.scenario import EVALUATION, OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 import pytest
 
 from clients.requests import FundingRequests
+from contracts.register import AgreedFunding
 from devtools.seeds import (
     CHAIR,
     CLERK,
@@ -29,7 +30,8 @@ from devtools.seeds import (
     staffordshire_draft,
 )
 from domain.calendar import LONDON
-from domain.commands import (
+from domain.deadlines import Deadline, DeadlineKind
+from domain.request.commands import (
     AddOption,
     CastVote,
     CloseVote,
@@ -41,8 +43,8 @@ from domain.commands import (
     SubmitDraft,
     TableRequest,
 )
-from domain.deadlines import Deadline, DeadlineKind
-from domain.models import Minute, Recommendation, VoteChoice
+from domain.request.decision import Minute, VoteChoice
+from domain.request.draft import FundingSource, Recommendation
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
 
@@ -121,6 +123,13 @@ async def test_staffordshire_lead_in_then_october_decision(
     )
     recorded = register.funding_decision_for(reference)
     assert recorded is not None
-    assert register.funding_source_for(reference) is not None
+    assert register.funding_source_for(reference) == (
+        AgreedFunding(
+            option_id=STAFFORDSHIRE_CENTRAL_BLOCK.option_id,
+            source=FundingSource.dsg_central_school_services.value,
+            source_detail=None,
+            amount_pence=STAFFORDSHIRE_TOTAL_PENCE,
+        ),
+    )
     entry = register.entries_for(reference)[0]
     assert entry.recurrent is True

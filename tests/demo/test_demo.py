@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from devtools.demo import DemoReport, run_demo
+from devtools import seeds
+from devtools.demo import run_demo
+from devtools.demo_forum import DemoReport
 from devtools.toolchain import ensure_temporal_cli
 
-MIDDLESBROUGH = "SMF-2018-EHP"
-STAFFORDSHIRE = "SSF-2019-EHFS"
+MIDDLESBROUGH = seeds.MIDDLESBROUGH_REFERENCE
+STAFFORDSHIRE = seeds.STAFFORDSHIRE_REFERENCE
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,8 @@ def test_register_names_each_source_and_amount(demo: DemoRun) -> None:
         for option in entry.agreed_options
     }
     assert sources == {
-        (MIDDLESBROUGH, "centrally_retained", 8_960_400),
-        (STAFFORDSHIRE, "dsg_central_school_services", 100_000_000),
+        (MIDDLESBROUGH, "centrally_retained", seeds.TOTAL_PENCE),
+        (STAFFORDSHIRE, "dsg_central_school_services", seeds.STAFFORDSHIRE_TOTAL_PENCE),
     }
 
 

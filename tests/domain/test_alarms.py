@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.alarms import alarms_for, due_alarms, next_alarm_at
+from domain.alarms import alarms_for, due_alarms, next_alarm_at, reminder_instants
 from domain.calendar import LONDON
 from domain.deadlines import Deadline, DeadlineKind
-from domain.models import Role
+from domain.people import Role
 
 
-def deadline(escalates: bool = True) -> Deadline:
+def deadline(escalates: bool = True, due: datetime | None = None) -> Deadline:
     return Deadline(
         key="SMF-1/c1/evaluation_report/2019-06-28",
         kind=DeadlineKind.evaluation_report,
-        due=datetime(2019, 6, 28, 17, 0, tzinfo=LONDON),
+        due=due or datetime(2019, 6, 28, 17, 0, tzinfo=LONDON),
         label="Evaluation report to the forum",
         responsible_role=Role.officer,
         request_ref="SMF-1",
@@ -54,3 +54,30 @@ def test_due_and_next_skip_delivered_alarms() -> None:
     assert [a.days_before for a in due_alarms(alarms, {alarms[0].key}, now)] == [7]
     assert next_alarm_at(alarms, {alarms[0].key, alarms[1].key}) == alarms[2].at
     assert next_alarm_at(alarms, {a.key for a in alarms}) is None
+
+
+def test_reminders_keep_the_london_wall_time_across_the_spring_clock_change() -> None:
+    """Reminders before a 5pm BST deadline are at 5pm GMT before the change, soonest first."""
+    instants = reminder_instants(deadline(due=datetime(2024, 4, 4, 16, 0, tzinfo=UTC)), (1, 28, 7))
+    assert instants == [
+        (28, datetime(2024, 3, 7, 17, 0, tzinfo=UTC)),
+        (7, datetime(2024, 3, 28, 17, 0, tzinfo=UTC)),
+        (1, datetime(2024, 4, 3, 16, 0, tzinfo=UTC)),
+    ]
+
+
+def test_reminders_on_missing_and_repeated_wall_times() -> None:
+    """01:30 that never happens lands at 02:30 BST; one that happens twice takes BST."""
+
+    def in_utc(due: datetime) -> list[datetime]:
+        # In UTC: a wall time in a gap or a fold is never equal to one in another zone.
+        return [at.astimezone(UTC) for _, at in reminder_instants(deadline(due=due), (7,))]
+
+    # 31 Mar 2024 01:30 does not exist in London; read as GMT it is 01:30Z (02:30 BST).
+    assert in_utc(datetime(2024, 4, 7, 1, 30, tzinfo=LONDON)) == [
+        datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+    ]
+    # 27 Oct 2024 01:30 happens twice; the first (BST) occurrence is 00:30Z.
+    assert in_utc(datetime(2024, 11, 3, 1, 30, tzinfo=LONDON)) == [
+        datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+    ]

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain import errors
-from domain.lifecycle import (
-    AUTHORS_ONLY,
-    EditDraft,
-    ReportEvaluation,
-    Transition,
-    allowed_transitions,
-    apply,
-)
-from domain.models import Actor, RequestDraft, RequestState, Role, Stage
+from domain.people import Actor, Role
+from domain.request import errors
+from domain.request.commands import EditDraft, ReportEvaluation, Transition
+from domain.request.draft import RequestDraft
+from domain.request.lifecycle import AUTHORS_ONLY, allowed_transitions, apply
+from domain.request.models import RequestState, Stage
 from tests.domain.test_lifecycle import (
     DRAFT,
     LATER,

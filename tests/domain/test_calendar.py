@@ -27,7 +27,6 @@ from domain.calendar import (
     next_annual_dsg_decision,
     papers_deadline,
     plan_procurement_decision,
-    reminder_instants,
     to_london,
 )
 
@@ -378,7 +377,7 @@ def test_format_uk_date_ignores_locale() -> None:
     assert out.stdout.strip() == "3 February 2020"
 
 
-# --- time zones and reminders -------------------------------------------------------
+# --- time zones --------------------------------------------------------------------
 
 
 def test_to_london_converts_aware_datetimes() -> None:
@@ -393,46 +392,6 @@ def test_to_london_refuses_naive_datetimes() -> None:
     naive = datetime(2024, 4, 4, 9, 0)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError, match="naive"):
         to_london(naive)
-    with pytest.raises(ValueError, match="naive"):
-        reminder_instants(naive)
-
-
-def test_reminder_instants_across_the_spring_clock_change() -> None:
-    """Reminders keep 09:00 London wall time across the March 2024 change to BST."""
-    deadline = datetime(2024, 4, 4, 9, 0, tzinfo=LONDON)  # 09:00 BST = 08:00Z
-    assert reminder_instants(deadline) == [
-        datetime(2024, 3, 7, 9, 0, tzinfo=UTC),  # 28 days: 09:00 GMT
-        datetime(2024, 3, 28, 9, 0, tzinfo=UTC),  # 7 days: 09:00 GMT, before 31 Mar
-        datetime(2024, 4, 3, 8, 0, tzinfo=UTC),  # 1 day: 09:00 BST
-    ]
-    assert all(r.tzinfo is UTC for r in reminder_instants(deadline))
-
-
-def test_reminder_instants_accept_any_aware_deadline() -> None:
-    """A deadline given in UTC is first read on the London clock."""
-    deadline = datetime(2024, 4, 4, 8, 0, tzinfo=UTC)  # 09:00 BST
-    assert reminder_instants(deadline, (7,)) == [datetime(2024, 3, 28, 9, 0, tzinfo=UTC)]
-
-
-def test_reminder_instants_sorted_and_none_skipped() -> None:
-    """Offsets in any order give ascending instants, duplicates and zero kept."""
-    deadline = datetime(2024, 6, 12, 17, 0, tzinfo=LONDON)
-    got = reminder_instants(deadline, (1, 0, 7, 1))
-    assert got == sorted(got)
-    assert len(got) == 4
-    assert got[-1] == datetime(2024, 6, 12, 16, 0, tzinfo=UTC)
-    with pytest.raises(ValueError, match="offsets"):
-        reminder_instants(deadline, (-1,))
-
-
-def test_reminder_instants_on_missing_and_repeated_wall_times() -> None:
-    """01:30 that never happens lands at 02:30 BST; one that happens twice takes BST."""
-    # 31 Mar 2024 01:30 does not exist in London; read as GMT it is 01:30Z (02:30 BST).
-    spring = reminder_instants(datetime(2024, 4, 7, 1, 30, tzinfo=LONDON), (7,))
-    assert spring == [datetime(2024, 3, 31, 1, 30, tzinfo=UTC)]
-    # 27 Oct 2024 01:30 happens twice; the first (BST) occurrence is 00:30Z.
-    autumn = reminder_instants(datetime(2024, 11, 3, 1, 30, tzinfo=LONDON), (7,))
-    assert autumn == [datetime(2024, 10, 27, 0, 30, tzinfo=UTC)]
 
 
 # --- properties -------------------------------------------------------------------

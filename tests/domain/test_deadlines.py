@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.alarms import reminder_instants
 from domain.calendar import LONDON
-from domain.commands import (
+from domain.deadlines import (
+    DeadlineKind,
+    annual_decision_too_late,
+    annual_decision_warning,
+    drafting_warning,
+    drafting_warning_starts,
+    procurement_warning,
+    request_deadlines,
+)
+from domain.people import Role
+from domain.request.commands import (
     AddOption,
     CastVote,
     CloseVote,
@@ -18,30 +29,17 @@ from domain.commands import (
     SubmitDraft,
     TableRequest,
 )
-from domain.deadlines import (
-    DeadlineKind,
-    annual_decision_too_late,
-    annual_decision_warning,
-    drafting_warning,
-    drafting_warning_starts,
-    procurement_warning,
-    reminder_instants,
-    request_deadlines,
-)
-from domain.lifecycle import apply
-from domain.models import (
+from domain.request.decision import Minute, VoteChoice
+from domain.request.draft import (
     CostLine,
     EvaluationPlan,
     FundingOption,
-    Minute,
     Period,
     Recommendation,
     RequestDraft,
-    RequestState,
-    Role,
-    Stage,
-    VoteChoice,
 )
+from domain.request.lifecycle import apply
+from domain.request.models import RequestState, Stage
 from tests.lifecycle.scenario import (
     CENTRALLY_RETAINED,
     CHAIR,

@@ -10,35 +10,23 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain import errors
-from domain.lifecycle import (
-    CURRENT_RULES,
+from domain.people import Actor, Member, MemberGroup, Membership, Role
+from domain.request import errors
+from domain.request.commands import (
     AddOption,
     CastVote,
     CloseVote,
     OpenVote,
     RecordAttendance,
     RecordMinute,
-    RuleSet,
     SetRecommendation,
     SubmitDraft,
     TableRequest,
-    apply,
 )
-from domain.models import (
-    Actor,
-    DecisionOutcome,
-    Member,
-    MemberGroup,
-    Membership,
-    Minute,
-    PhaseOutcome,
-    Recommendation,
-    RequestState,
-    Role,
-    Stage,
-    VoteChoice,
-)
+from domain.request.decision import DecisionOutcome, Minute, PhaseOutcome, VoteChoice
+from domain.request.draft import Recommendation
+from domain.request.lifecycle import apply
+from domain.request.models import RequestState, Stage
 from tests.domain.test_lifecycle import (
     CHAIR,
     CLERK,
@@ -74,10 +62,9 @@ MEMBER = {
     for mid, group in GROUPS.items()
 }
 FOR, AGAINST = VoteChoice.for_, VoteChoice.against
-LEGACY = RuleSet(dedelegation_by_phase=False)
 
 
-def _tabled(clock: Clock, present: tuple[str, ...], rules: RuleSet = CURRENT_RULES) -> RequestState:
+def _tabled(clock: Clock, present: tuple[str, ...]) -> RequestState:
     state = RequestState.new(DRAFT, OFFICER, clock())
     for command, actor in (
         (SubmitDraft(), OFFICER),
@@ -93,20 +80,15 @@ def _tabled(clock: Clock, present: tuple[str, ...], rules: RuleSet = CURRENT_RUL
         (TableRequest(meeting_date=JULY_MEETING, membership=FORUM), CHAIR),
         (RecordAttendance(present_member_ids=present), CLERK),
     ):
-        state = apply(state, command, actor, clock(), rules)
+        state = apply(state, command, actor, clock())
     return state
 
 
-def _vote(
-    state: RequestState,
-    votes: dict[str, VoteChoice],
-    clock: Clock,
-    rules: RuleSet = CURRENT_RULES,
-) -> RequestState:
-    state = apply(state, OpenVote(), CHAIR, clock(), rules)
+def _vote(state: RequestState, votes: dict[str, VoteChoice], clock: Clock) -> RequestState:
+    state = apply(state, OpenVote(), CHAIR, clock())
     for mid, choice in votes.items():
-        state = apply(state, CastVote(choice=choice), MEMBER[mid], clock(), rules)
-    return apply(state, CloseVote(), CHAIR, clock(), rules)
+        state = apply(state, CastVote(choice=choice), MEMBER[mid], clock())
+    return apply(state, CloseVote(), CHAIR, clock())
 
 
 def _clock() -> Clock:
@@ -201,24 +183,6 @@ def test_a_casting_vote_does_not_decide_a_phase() -> None:
     phases = {phase.group: phase.outcome for phase in closed.decision.phases}
     assert phases[MemberGroup.maintained_primary] is PhaseOutcome.rejected
     assert phases[MemberGroup.maintained_secondary] is PhaseOutcome.approved
-
-
-def test_runs_recorded_before_the_rule_replay_with_the_pooled_count() -> None:
-    """The earlier rule, kept for replaying old runs: every maintained phase must be present,
-    special and PRU members vote, and one pooled count is taken."""
-    clock = _clock()
-    state = _tabled(clock, ("p1", "p2", "s1", "pru"), LEGACY)
-    with pytest.raises(errors.PhaseCannotDecide, match="no maintained special member"):
-        apply(state, OpenVote(), CHAIR, clock(), LEGACY)
-    state = apply(
-        state, RecordAttendance(present_member_ids=("p1", "p2", "s1", "sp", "pru")), CLERK, clock()
-    )
-    votes = {"s1": FOR, "sp": FOR, "pru": FOR, "p1": AGAINST, "p2": AGAINST}
-    state = _vote(state, votes, clock, LEGACY)
-    assert state.decision is not None
-    assert state.decision.outcome is DecisionOutcome.approved
-    assert state.decision.phases == ()
-    assert (state.decision.tally.for_count, state.decision.tally.against_count) == (3, 2)
 
 
 def test_the_minute_records_each_phase() -> None:

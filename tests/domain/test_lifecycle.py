@@ -1,4 +1,4 @@
-"""Tests for the request state machine (domain/lifecycle.py and domain/steps.py)."""
+"""Tests for the request state machine (domain/request/lifecycle.py and its steps)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from domain import errors
-from domain.lifecycle import (
+from domain.errors import (
+    InquorateMeeting,
+    NotAMember,
+    RoleNotPermitted,
+    RuleViolation,
+    TransitionNotAllowedInStage,
+)
+from domain.forum import ForumSettings
+from domain.people import Actor, Member, MemberGroup, Membership, Role
+from domain.request import errors
+from domain.request.commands import (
     COMMAND_TRANSITION,
-    FROM_STAGES,
-    PERMISSIONS,
     AddOption,
     AmendRecommendation,
     CastVote,
@@ -36,34 +43,28 @@ from domain.lifecycle import (
     TableRequest,
     Transition,
     Withdraw,
-    allowed_transitions,
-    apply,
 )
-from domain.models import (
+from domain.request.decision import (
     Action,
-    Actor,
-    CostLine,
     DecisionOutcome,
+    EvaluationReport,
+    MeasuredOutcome,
+    Minute,
+    VoteChoice,
+)
+from domain.request.draft import (
+    CostLine,
     DecisionType,
     EvaluationPlan,
-    EvaluationReport,
-    ForumSettings,
     FundingOption,
     FundingSource,
-    MeasuredOutcome,
-    Member,
-    MemberGroup,
-    Membership,
-    Minute,
     Period,
     Recommendation,
     RequestDraft,
-    RequestState,
-    Role,
-    Stage,
-    VoteChoice,
 )
-from domain.rules import options_span
+from domain.request.lifecycle import FROM_STAGES, PERMISSIONS, allowed_transitions, apply
+from domain.request.models import RequestState, Stage
+from domain.request.rules import options_span
 
 # --- the Middlesbrough case (seed 000) as data ---------------------------------------
 
@@ -326,7 +327,7 @@ def test_wrong_role_is_refused(transition: Transition, role: Role) -> None:
     command, _, stage = SAMPLE[transition]
     state = state_at(stage)
     intruder = Actor(user_id="m01", name="Intruder", roles=frozenset({role}))
-    with pytest.raises(errors.RoleNotPermitted) as caught:
+    with pytest.raises(RoleNotPermitted) as caught:
         apply(state, command, intruder, _later(state))
     needed = next(iter(PERMISSIONS[transition]))
     assert f"needs the {needed} role" in caught.value.message
@@ -342,7 +343,7 @@ def test_wrong_stage_is_refused(transition: Transition, stage: Stage) -> None:
     """Every transition tried outside its from-stages raises TransitionNotAllowedInStage."""
     command, actor, _ = SAMPLE[transition]
     state = state_at(stage)
-    with pytest.raises(errors.TransitionNotAllowedInStage) as caught:
+    with pytest.raises(TransitionNotAllowedInStage) as caught:
         apply(state, command, actor, _later(state))
     assert f"it is at stage '{stage}'" in caught.value.message
     assert caught.value.field == "stage"
@@ -350,7 +351,7 @@ def test_wrong_stage_is_refused(transition: Transition, stage: Stage) -> None:
 
 def test_role_is_checked_before_stage() -> None:
     """A wrong role in a wrong stage gets RoleNotPermitted, not the stage error."""
-    with pytest.raises(errors.RoleNotPermitted):
+    with pytest.raises(RoleNotPermitted):
         apply(state_at(Stage.drafting), OpenVote(), OFFICER, LATER)
 
 
@@ -468,7 +469,7 @@ def test_inquorate_meeting_cannot_vote() -> None:
     clock = Clock(_later(state))
     state = apply(state, RecordAttendance(present_member_ids=("m01", "m02", "m03")), CLERK, clock())
     assert "not quorate" in state.audit[-1].summary
-    with pytest.raises(errors.InquorateMeeting, match="3 of 10 members") as caught:
+    with pytest.raises(InquorateMeeting, match="3 of 10 members") as caught:
         apply(state, OpenVote(), CHAIR, clock())
     assert "quorum is 4" in caught.value.message
 
@@ -476,7 +477,7 @@ def test_inquorate_meeting_cannot_vote() -> None:
 def test_attendance_names_members_only() -> None:
     """Recording a non-member as present is refused with NotAMember."""
     state = state_at(Stage.tabled)
-    with pytest.raises(errors.NotAMember, match="'visitor'"):
+    with pytest.raises(NotAMember, match="'visitor'"):
         apply(state, RecordAttendance(present_member_ids=("m01", "visitor")), CLERK, _later(state))
 
 
@@ -786,12 +787,12 @@ def test_a_tabled_request_follows_its_meeting_to_a_new_day() -> None:
 def test_following_a_move_checks_the_day_it_moved_from() -> None:
     """A move from another day is refused; one that already reached the request says so."""
     tabled = state_at(Stage.tabled)
-    with pytest.raises(errors.RuleViolation) as other:
+    with pytest.raises(RuleViolation) as other:
         apply(tabled, _follow(from_date=SEPTEMBER), CHAIR, LATER)
     assert other.value.rule == "follow-meeting-other-date"
     assert other.value.field == "from_date"
     moved = apply(tabled, _follow(), CHAIR, LATER)
-    with pytest.raises(errors.RuleViolation) as again:
+    with pytest.raises(RuleViolation) as again:
         apply(moved, _follow(), CHAIR, LATER + timedelta(hours=1))
     assert again.value.rule == "follow-meeting-already-there"
     assert "already tabled for 18 July 2018" in again.value.message
@@ -968,10 +969,10 @@ def test_random_commands_only_raise_rule_violations(
         permitted = transition in allowed_transitions(state, actor.roles)
         try:
             after = apply(state, command, actor, clock())
-        except (errors.RoleNotPermitted, errors.TransitionNotAllowedInStage):
+        except (RoleNotPermitted, TransitionNotAllowedInStage):
             assert not permitted
             continue
-        except (errors.RuleViolation, ValidationError):
+        except (RuleViolation, ValidationError):
             assert permitted
             continue
         assert permitted

@@ -1,4 +1,4 @@
-"""Tests for the forum's rules as pure functions (domain/rules.py)."""
+"""Tests for a request's rules as pure functions (domain/request/rules, voting, tally)."""
 
 from __future__ import annotations
 
@@ -11,49 +11,42 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import errors
-from domain.models import (
+from domain.attendance import is_quorate, quorum_required
+from domain.errors import NotAMember, RuleViolation
+from domain.people import Actor, Member, MemberGroup, Membership, Role
+from domain.request import errors
+from domain.request.decision import (
     Action,
-    Actor,
-    CostLine,
     Decision,
     DecisionOutcome,
-    DecisionType,
-    EvaluationPlan,
     EvaluationReport,
-    FundingOption,
-    FundingSource,
     MeasuredOutcome,
-    Member,
-    MemberGroup,
-    Membership,
     Minute,
-    Period,
-    Recommendation,
-    RequestDraft,
-    RequestState,
-    Role,
-    Stage,
     Tally,
     Vote,
     VoteChoice,
 )
-from domain.rules import (
-    check_dedelegation_phases,
+from domain.request.draft import (
+    CostLine,
+    DecisionType,
+    EvaluationPlan,
+    FundingOption,
+    FundingSource,
+    Period,
+    Recommendation,
+    RequestDraft,
+)
+from domain.request.models import RequestState, Stage
+from domain.request.rules import (
     check_draft_complete,
     check_minute,
     check_tabling,
-    check_vote,
-    decision_type_of,
-    dedelegation_phases,
-    eligible_voters,
-    is_quorate,
     late_papers_note,
     options_span,
-    quorum_required,
-    tally,
     unreported_measures,
 )
+from domain.request.tally import tally
+from domain.request.voting import check_vote, decision_type_of, eligible_voters
 
 YEAR = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
 MEETING = date(2018, 7, 4)
@@ -180,27 +173,6 @@ def test_tabling_refuses_no_options() -> None:
         check_tabling(listing(options=(), recommendation=None))
     assert caught.value.rule == "tabling-requires-funding-options"
     assert caught.value.field == "options"
-
-
-def test_tabling_refuses_an_unnamed_grant() -> None:
-    """An other_grant option without its name (built unvalidated) is not specific."""
-    vague = FundingOption.model_construct(
-        option_id="some-grant",
-        source=FundingSource.other_grant,
-        source_detail=None,
-        amount_pence=TOTAL,
-        period=YEAR,
-        conditions=(),
-        decision_type=DecisionType.general,
-        covers=None,
-    )
-    state = RequestState.model_construct(
-        **{**dict(listing()), "options": (vague,), "recommendation": recommend("some-grant")}
-    )
-    with pytest.raises(errors.OptionSourceNotSpecific) as caught:
-        check_tabling(state)
-    assert caught.value.rule == "tabling-requires-specific-source"
-    assert caught.value.field == "options[some-grant].source_detail"
 
 
 def test_tabling_refuses_no_recommendation() -> None:
@@ -338,22 +310,6 @@ def test_decision_type_is_the_most_restrictive() -> None:
     assert decision_type_of([]) is DecisionType.general
 
 
-def test_dedelegation_needs_every_maintained_phase_present() -> None:
-    """A maintained phase with seats but nobody present cannot decide, and is named."""
-    assert dedelegation_phases(FORUM, ["p1", "s1"]) == {
-        MemberGroup.maintained_primary: 1,
-        MemberGroup.maintained_secondary: 1,
-        MemberGroup.maintained_special: 0,
-    }
-    with pytest.raises(errors.PhaseCannotDecide, match="no maintained special member") as caught:
-        check_dedelegation_phases(FORUM, ["p1", "s1", "a1"], "SMF-2018-EHP")
-    assert caught.value.rule == "dedelegation-phase-absent"
-    with pytest.raises(errors.PhaseCannotDecide, match="maintained secondary"):
-        check_dedelegation_phases(FORUM, ["p1", "sp"])
-    # No PRU seat on this forum, so no PRU member is needed.
-    check_dedelegation_phases(FORUM, ["p1", "s1", "sp"])
-
-
 # --- votes ---------------------------------------------------------------------------
 
 
@@ -368,7 +324,7 @@ def test_a_present_eligible_member_may_vote_once() -> None:
 
 def test_non_members_and_absentees_cannot_vote() -> None:
     """A non-member gets NotAMember; an absent member MemberNotPresent."""
-    with pytest.raises(errors.NotAMember):
+    with pytest.raises(NotAMember):
         check_vote(
             meeting_state(), member_actor("x9"), Vote(member_id="x9", choice=VoteChoice.for_)
         )
@@ -699,7 +655,7 @@ def test_every_rule_code_is_unique_and_kebab_case() -> None:
     classes = [
         c
         for c in vars(errors).values()
-        if isinstance(c, type) and issubclass(c, errors.RuleViolation)
+        if isinstance(c, type) and issubclass(c, RuleViolation)
     ]
     codes = [c.rule for c in classes]
     assert len(codes) == len(set(codes))

@@ -12,10 +12,11 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts import search_attributes
+from contracts.smoke import SmokeInput
 from devtools.devserver import DevServer
 from devtools.toolchain import cli_version, ensure_temporal_cli
 from worker.app import WorkerDependencies, build_worker
-from workflows.smoke import SmokeInput, SmokeWorkflow
+from workflows.smoke import SmokeWorkflow
 
 
 def free_port() -> int:

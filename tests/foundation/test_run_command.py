@@ -28,7 +28,7 @@ from config.settings import Settings
 from devtools.seeds import middlesbrough_draft
 from devtools.toolchain import ensure_temporal_cli
 from domain.calendar import LONDON, add_months
-from domain.models import Period
+from domain.request.draft import Period
 from forumflow.__main__ import build_parser
 from forumflow.admin import add_user, list_users, mint_token
 

@@ -12,9 +12,11 @@ from datetime import timedelta
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from activities.smoke import SmokeActivities
 from config.logs import build_formatter
+from contracts.smoke import Release, SmokeInput
 from worker.app import WorkerDependencies, build_worker
-from workflows.smoke import Release, SmokeActivities, SmokeInput, SmokeWorkflow
+from workflows.smoke import SmokeWorkflow
 
 
 async def test_smoke_workflow_runs_activity_and_returns(

@@ -12,7 +12,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from clients.requests import FundingRequests
-from domain.lifecycle import (
+from domain.forum import ForumSettings
+from domain.people import Actor, Member, Membership
+from domain.request.commands import (
     AddOption,
     CastVote,
     CloseVote,
@@ -25,17 +27,8 @@ from domain.lifecycle import (
     SubmitDraft,
     TableRequest,
 )
-from domain.models import (
-    Actor,
-    ForumSettings,
-    FundingOption,
-    Member,
-    Membership,
-    Minute,
-    Recommendation,
-    RequestDraft,
-    VoteChoice,
-)
+from domain.request.decision import Minute, VoteChoice
+from domain.request.draft import FundingOption, Recommendation, RequestDraft
 from tests.lifecycle.scenario import (
     CENTRALLY_RETAINED,
     CHAIR,

@@ -1,19 +1,11 @@
 """Records the replay suite's histories: ``python -m tests.lifecycle.record_histories``.
 
-Runs one request to each stage on the time-skipping server and saves its
-history as ``tests/histories/<stage>__<scenario>.json``. Existing files are
-never overwritten: they are the record of what running workflows looked like
-under earlier code and must keep replaying. Add a scenario to add a history.
-
-Two histories were recorded with the code of f2a610f, before rules that now refuse
-what they hold, so no scenario here can make them again:
-``decided__dedelegation_pooled`` (secondary, special and PRU members for, both primary
-members against, counted as one pool: "approved 3-2") and
-``option_listing__edited_by_another_officer`` (a draft rewritten and submitted by an
-officer who did not write it). They prove the ``dedelegation-by-phase`` and
-``authors-only`` patches keep such runs replaying. Likewise
-``cancelled__action_flagged_without_contact``, a meeting that ended before the
-``meeting-notices-to-role-holders`` patch and so told no chair.
+Runs each scenario on the time-skipping server and saves the history of the workflow
+it drove as ``tests/histories/<stage>__<scenario>.json``, named after the stage the
+request (or meeting) stands in. Only missing files are recorded; existing ones are
+never overwritten: they are the record of what running workflows looked like under
+earlier code and must keep replaying. Add a scenario to add a history, and record it
+before changing the workflow code it runs through (docs/workflow-changes.md).
 """
 
 from __future__ import annotations
@@ -32,8 +24,11 @@ from activities.notify import NotificationActivities
 from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
 from config.settings import Settings
+from contracts.meeting import MeetingStart
 from domain.calendar import LONDON, add_months, to_london
-from domain.commands import (
+from domain.meeting.commands import AddAction, AddItem, CancelMeeting, MoveMeeting
+from domain.people import Actor, MemberGroup, Role
+from domain.request.commands import (
     AddOption,
     Close,
     CloseVote,
@@ -42,8 +37,8 @@ from domain.commands import (
     SubmitDraft,
     Withdraw,
 )
-from domain.meetings import AddAction, AddItem, CancelMeeting, MeetingStart, MoveMeeting
-from domain.models import Actor, MemberGroup, Period, Role, VoteChoice
+from domain.request.decision import VoteChoice
+from domain.request.draft import Period
 from forumflow.serve_api import first_users
 from storage.accounts import UserDirectory
 from storage.deliveries import DeliveryLog
@@ -139,16 +134,8 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
     "option_listing__extended": (_extended, True),
     "rejected__rejected": (_rejected, True),
     "withdrawn__withdrawn": (_withdrawn, True),
-    # Recorded once deadline alarms existed: overdue deadlines escalate at once.
-    "minuted__alarms_escalated": (_minuted, True),
-    "evaluation__alarms_reported": (_evaluation, True),
-    # Recorded once notices went out beside the run loop (the notices-in-background patch).
-    "minuted__notices_in_background": (_minuted, True),
-    "closed__notices_in_background": (_closed, True),
-    # Recorded once notices went to the users holding the role, and the request's record
-    # named them (the notice-recipients-resolved patch).
-    "minuted__notices_to_role_holders": (_minuted, True),
 }
+"""Scenarios that start the Middlesbrough draft (listing its option first if told to)."""
 
 
 @dataclass(frozen=True)
@@ -297,9 +284,6 @@ async def _meeting_cancelled_with_an_open_action(
 
 CO_AUTHOR = Actor(user_id="gail.earl", name="Gail Earl", roles=frozenset({Role.officer}))
 
-# Recorded once requests warned while drafting and followed moved meetings; then once
-# officers' changes were the author's and co-authors' only, de-delegation was decided
-# by phase, and drafting warned that the annual DSG decision came too late.
 MADE: dict[str, Made] = {
     "drafting__procurement_warned": _procurement_warned,
     "tabled__meeting_moved": _meeting_moved,
@@ -308,6 +292,7 @@ MADE: dict[str, Made] = {
     "option_listing__co_author_listed": _co_author_listed,
     "cancelled__action_told_the_chair": _meeting_cancelled_with_an_open_action,
 }
+"""Scenarios that set up their own request or meeting."""
 
 
 async def _save(env: WorkflowEnvironment, name: str, workflow_id: str) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from clients.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
+from clients.records import TransitionRefused
+from clients.requests import FundingRequests, RequestAlreadyExists
 from contracts.register import EntryKind
-from domain.lifecycle import (
+from domain.people import MemberGroup
+from domain.request.commands import (
     AddOption,
     AmendRecommendation,
     CastVote,
@@ -20,14 +22,9 @@ from domain.lifecycle import (
     TableRequest,
     Withdraw,
 )
-from domain.models import (
-    DecisionOutcome,
-    FundingOption,
-    MemberGroup,
-    Recommendation,
-    Stage,
-    VoteChoice,
-)
+from domain.request.decision import DecisionOutcome, VoteChoice
+from domain.request.draft import FundingOption, Recommendation
+from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     approve,

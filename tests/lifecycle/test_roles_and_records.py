@@ -16,11 +16,12 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from clients.requests import FundingRequests, TransitionRefused
+from clients.records import TransitionRefused
+from clients.requests import FundingRequests
 from contracts.register import RegisterEntry
-from domain.lifecycle import (
+from domain.people import Actor, Role
+from domain.request.commands import (
     COMMAND_TRANSITION,
-    PERMISSIONS,
     AddOption,
     AmendRecommendation,
     CastVote,
@@ -43,7 +44,10 @@ from domain.lifecycle import (
     Transition,
     Withdraw,
 )
-from domain.models import Actor, Period, Recommendation, Role, Stage, VoteChoice
+from domain.request.decision import VoteChoice
+from domain.request.draft import Period, Recommendation
+from domain.request.lifecycle import PERMISSIONS
+from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,

@@ -10,9 +10,10 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from clients.requests import FundingRequests, TransitionRefused
+from clients.records import TransitionRefused
+from clients.requests import FundingRequests
 from contracts import search_attributes
-from domain.commands import (
+from domain.request.commands import (
     AmendRecommendation,
     CloseVote,
     ConfirmMinutes,
@@ -20,7 +21,9 @@ from domain.commands import (
     SetRecommendation,
     TableRequest,
 )
-from domain.models import DecisionOutcome, FundingSource, Recommendation, Stage, VoteChoice
+from domain.request.decision import DecisionOutcome, VoteChoice
+from domain.request.draft import FundingSource, Recommendation
+from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from domain.calendar import LONDON
-from domain.meetings import MeetingState, new_meeting
-from domain.models import Actor, Contact, ForumContacts, ForumSettings, Role
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.meeting.lifecycle import new_meeting
+from domain.meeting.models import MeetingState
+from domain.people import Actor, Role
 from tests.lifecycle.scenario import CHAIR, CLERK, MEMBERS, MEMBERSHIP, OFFICER
 
 __all__ = [

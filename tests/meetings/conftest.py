@@ -22,9 +22,9 @@ from temporalio.worker import Worker
 
 from activities.meetings import MeetingActivities
 from clients.meetings import ForumMeetings
-from domain.meetings import MeetingStart
+from contracts.meeting import MeetingOutcome, MeetingStart
 from domain.notices import Notice
-from workflows.meeting import MeetingOutcome, MeetingWorkflow
+from workflows.meeting import MeetingWorkflow
 
 
 class NoticeOutbox:

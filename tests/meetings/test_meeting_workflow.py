@@ -20,33 +20,30 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from clients.meetings import ForumMeetings, MeetingAlreadyExists
-from clients.requests import TransitionRefused
-from domain.calendar import LONDON, papers_deadline, to_london
-from domain.deadlines import at_close_of_business
-from domain.meetings import (
-    MEETING_RULES,
+from clients.records import TransitionRefused
+from contracts import names
+from contracts.meeting import MeetingStart
+from domain.calendar import LONDON, at_close_of_business, papers_deadline, to_london
+from domain.forum import ForumSettings
+from domain.meeting.commands import (
     AddAction,
     AddItem,
-    AgendaItem,
     CancelMeeting,
-    CarriedIn,
     CloseMeeting,
     CompleteAction,
     ConfirmPreviousMinutes,
     MarkItem,
-    MeetingAction,
     MeetingCommand,
-    MeetingStage,
-    MeetingStart,
-    MeetingState,
     MeetingTransition,
     MoveMeeting,
     OpenMeeting,
     RecordMeetingAttendance,
     RemoveItem,
 )
-from domain.models import ForumSettings, Role
+from domain.meeting.lifecycle import PERMISSIONS
+from domain.meeting.models import AgendaItem, CarriedIn, MeetingAction, MeetingStage, MeetingState
 from domain.notices import NoticeKind
+from domain.people import Role
 from tests.lifecycle.drive import history_length
 from tests.meetings import (
     CHAIR,
@@ -330,7 +327,7 @@ async def test_closing_carries_business_forward_and_flags_actions_to_the_chair(
     )
     # Carrying the same business again changes nothing.
     again = CarriedIn(from_meeting_id=first, items=closed.agenda[1:], actions=closed.actions[:1])
-    await meetings.handle(second).signal("carry_in", again)
+    await meetings.handle(second).signal(names.CARRY_IN_SIGNAL, again)
     assert (await meetings.state(second)).agenda == after.agenda
 
     await open_with_quorum(meetings, second)
@@ -406,7 +403,7 @@ async def test_wrong_role_is_refused_at_every_meeting_transition(
     before = await history_length(handle)
     refusals: dict[MeetingTransition, str] = {}
     for transition, command in SAMPLE_COMMANDS.items():
-        needed, _, _ = MEETING_RULES[transition]
+        needed = PERMISSIONS[transition]
         with pytest.raises(TransitionRefused) as refused:
             await meetings.submit(meeting_id, command, actor_without(needed))
         refusals[transition] = refused.value.kind
@@ -421,6 +418,7 @@ async def test_wrong_role_is_refused_at_every_meeting_transition(
 async def test_a_meeting_id_is_scheduled_once(
     env: WorkflowEnvironment, meetings: ForumMeetings
 ) -> None:
+    """Scheduling a second meeting under an id already used is refused, naming the id."""
     start = start_of(ten_am(30, await env.get_current_time()))
     await meetings.schedule(start)
     with pytest.raises(MeetingAlreadyExists, match=start.meeting_id):

@@ -15,10 +15,13 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from activities.meetings import MeetingActivities
 from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
+from contracts.meeting import MeetingStart
 from domain.calendar import to_london
-from domain.commands import Withdraw
-from domain.meetings import AddItem, MeetingStart, MeetingState, MoveMeeting, follow_move_of
-from domain.models import RequestState
+from domain.meeting.carry import follow_move_of
+from domain.meeting.commands import AddItem, MoveMeeting
+from domain.meeting.models import MeetingState
+from domain.request.commands import Withdraw
+from domain.request.models import RequestState
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
 from tests.lifecycle.scenario import middlesbrough_draft
 from tests.meetings import CHAIR, MEMBERSHIP, OFFICER, SETTINGS, ten_am

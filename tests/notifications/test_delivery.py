@@ -15,11 +15,13 @@ from sqlalchemy import inspect
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.notify import DeliveryReceipt, NotificationActivities
+from activities.notify import NotificationActivities
 from adapters.mailer import SmtpMailer, build_email, message_id_for
-from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
-from domain.models import Role
+from contracts.activities import DeliveryReceipt
+from domain.calendar import at_close_of_business
+from domain.deadlines import Deadline, DeadlineKind
 from domain.notices import Notice, Recipient, reminder_notice
+from domain.people import Role
 from storage.deliveries import DEFAULT_CLAIM_LEASE, DeliveryLog
 from storage.register import DecisionRegister
 from tests.notifications.conftest import SENDER

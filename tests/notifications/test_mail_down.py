@@ -21,7 +21,7 @@ from activities.notify import NotificationActivities
 from adapters.mailer import SmtpMailer
 from clients.requests import FundingRequests
 from config.logs import build_formatter
-from domain.models import Contact, ForumContacts, ForumSettings
+from domain.forum import Contact, ForumContacts, ForumSettings
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
 from tests.conftest import wait_until_idle

@@ -15,8 +15,8 @@ from adapters.mailer import (
     message_id_for,
 )
 from config.settings import Settings
-from domain.models import Role
 from domain.notices import Notice, NoticeKind, Recipient
+from domain.people import Role
 from tests.notifications.conftest import SENDER
 from tests.smtp import RecordingSmtpServer, free_port
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from domain.deadlines import Deadline, DeadlineKind, at_close_of_business
-from domain.models import Role
+from domain.calendar import at_close_of_business
+from domain.deadlines import Deadline, DeadlineKind
 from domain.notices import (
     Notice,
     NoticeKind,
@@ -20,6 +20,7 @@ from domain.notices import (
     reminder_notice,
     warning_notice,
 )
+from domain.people import Role
 
 REF = "SMF-2018-EHP"
 TITLE = "Early Help Practitioners"

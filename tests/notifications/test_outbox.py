@@ -14,8 +14,8 @@ from activities.notify import NotificationActivities
 from adapters.mailer import mailer_from_settings
 from adapters.outbox import embedded_outbox
 from config.settings import Settings
-from domain.models import Role
 from domain.notices import Recipient
+from domain.people import Role
 from storage.deliveries import DeliveryLog
 from tests.notifications.test_delivery import deliver, papers_reminder
 from tests.smtp import RecordingSmtpServer

@@ -17,8 +17,8 @@ import pytest
 from activities.notify import NotificationActivities
 from adapters.mailer import SmtpMailer
 from clients.requests import FundingRequests
-from domain.models import MemberGroup, Role
 from domain.notices import Recipient
+from domain.people import MemberGroup, Role
 from storage.accounts import NewUser, UserDirectory
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister

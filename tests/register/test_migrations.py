@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from contracts.register import PhaseTally, RegisterEntry
-from domain.models import MemberGroup, Role
+from devtools import seeds
 from domain.notices import NoticeKind, Recipient
+from domain.people import MemberGroup, Role
 from storage.accounts import TOKEN_PREFIX, User, UserDirectory
 from storage.deliveries import Delivery, DeliveryLog
+from storage.engine import create_register_engine
 from storage.migrations import (
     BASELINE,
     PHASES,
@@ -41,7 +43,7 @@ from storage.migrations import (
     schema_metadata,
     upgrade_database,
 )
-from storage.register import DecisionRegister, create_register_engine
+from storage.register import DecisionRegister
 from tests.databases import BACKENDS, database_urls
 from tests.register.test_store import (
     CENTRAL_BUDGET,
@@ -56,6 +58,7 @@ from tests.register.test_store import (
 LEGACY_SCHEMAS = Path(__file__).with_name("legacy_schemas")
 BASELINE_TABLES = ("register_entries", "register_agreed_funding", "notice_deliveries")
 USER_TABLES = ("users", "api_tokens")
+SIGN_IN_TABLES = ("sign_in_links", "sign_in_attempts", "web_sessions")  # revision 0003
 
 # The approval, split across two sources, and its minutes confirmed at the next meeting.
 SPLIT_APPROVAL = make_entry(
@@ -68,7 +71,7 @@ SPLIT_APPROVAL = make_entry(
     amendments=("full time and not term time only",),
     recurrent=True,
 )
-CONFIRMATION = minutes_confirmed(EHP_REF, 1, date(2018, 7, 4), seq=2)
+CONFIRMATION = minutes_confirmed(EHP_REF, 1, seeds.JULY_2018_MEETING, seq=2)
 
 NOTICE = Delivery(
     idempotency_key=f"{EHP_REF}/1/reminder/papers",
@@ -463,6 +466,7 @@ def test_a_database_with_only_the_user_tables_gets_the_rest(database_url: str) -
     assert set(describe_schema(database_url, column_order=False)) == {
         *BASELINE_TABLES,
         *USER_TABLES,
+        *SIGN_IN_TABLES,
     }
     directory = UserDirectory(database_url)
     try:
@@ -574,7 +578,11 @@ def test_processes_starting_at_once_upgrade_the_database_once(
 def assert_schema_is_head(url: str) -> None:
     """The database holds every table once and records the head revision."""
     assert revision_of(url) == head_revision()
-    assert set(describe_schema(url, column_order=False)) == {*BASELINE_TABLES, *USER_TABLES}
+    assert set(describe_schema(url, column_order=False)) == {
+        *BASELINE_TABLES,
+        *USER_TABLES,
+        *SIGN_IN_TABLES,
+    }
 
 
 def test_store_create_schema_upgrades_the_whole_database(database_url: str) -> None:

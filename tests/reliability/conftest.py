@@ -21,10 +21,10 @@ from api.app import create_app
 from api.services import ApiServices
 from clients.requests import FundingRequests
 from config.settings import Settings
+from devtools.seeds import MEMBERS
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.api.conftest import STAFF, Api, member_user
-from tests.lifecycle.scenario import MEMBERS
 
 
 @pytest.fixture

@@ -20,16 +20,10 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from domain.models import (
-    ForumSettings,
-    FundingOption,
-    Member,
-    Membership,
-    Minute,
-    Period,
-    RequestDraft,
-    VoteChoice,
-)
+from domain.forum import ForumSettings
+from domain.people import Member, Membership
+from domain.request.decision import Minute, VoteChoice
+from domain.request.draft import FundingOption, Period, RequestDraft
 from tests.api.conftest import Api
 from tests.lifecycle.drive import minute_for
 from tests.lifecycle.scenario import CENTRALLY_RETAINED, EVALUATION, middlesbrough_draft

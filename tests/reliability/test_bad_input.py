@@ -34,12 +34,16 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from api.problems import Problem
+from api.schemas.problems import Problem
 from clients.requests import FundingRequests
 from contracts.request import TransitionResult
 from domain.calendar import LONDON
-from domain.lifecycle import PERMISSIONS, Transition
-from domain.models import Member, Membership, Period, RequestState, Role, VoteChoice
+from domain.people import Member, Membership, Role
+from domain.request.commands import Transition
+from domain.request.decision import VoteChoice
+from domain.request.draft import Period
+from domain.request.lifecycle import PERMISSIONS
+from domain.request.models import RequestState
 from tests.api.conftest import Api
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import history_length, new_reference

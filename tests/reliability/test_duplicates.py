@@ -14,9 +14,12 @@ from datetime import date
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from clients.requests import FundingRequests, RequestAlreadyExists, TransitionRefused
-from domain.lifecycle import CastVote, Close, CloseVote, Extend, OpenVote, RecordAttendance
-from domain.models import Period, Stage, VoteChoice
+from clients.records import TransitionRefused
+from clients.requests import FundingRequests, RequestAlreadyExists
+from domain.request.commands import CastVote, Close, CloseVote, Extend, OpenVote, RecordAttendance
+from domain.request.decision import VoteChoice
+from domain.request.draft import Period
+from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import (
     draft_to_options,

@@ -13,8 +13,9 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from clients.requests import FundingRequests
-from domain.lifecycle import ConfirmMinutes, RecordMinute
-from domain.models import Contact, ForumContacts, ForumSettings, Stage
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.request.commands import ConfirmMinutes, RecordMinute
+from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import approved_request, minute_for
 from tests.lifecycle.scenario import CHAIR, CLERK

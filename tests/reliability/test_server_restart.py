@@ -28,13 +28,9 @@ from devtools.toolchain import ensure_temporal_cli
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import request_deadlines
-from domain.models import (
-    Contact,
-    ForumContacts,
-    ForumSettings,
-    RequestState,
-    VoteChoice,
-)
+from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.request.decision import VoteChoice
+from domain.request.models import RequestState
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import history_length, new_reference

@@ -17,37 +17,30 @@ are in flight (while they are, its clock runs at real pace and no deadline is ne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from devtools.worker_process import WorkerProcess
 from domain.alarms import Alarm, alarms_for
 from domain.calendar import LONDON
 from domain.deadlines import DeadlineKind, request_deadlines
-from domain.models import (
-    Actor,
-    ForumSettings,
-    Member,
-    Membership,
-    RequestState,
-    Role,
-    Stage,
-    VoteChoice,
-)
-from domain.steps import evolve
+from domain.forum import ForumSettings
+from domain.people import Actor, Member, Membership, Role
+from domain.request.decision import VoteChoice
+from domain.request.models import RequestState, Stage
+from domain.values import evolve
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
 from tests.lifecycle.scenario import MEMBERS
 from tests.reliability.conftest import serve_api
 from tests.reliability.journeys import Caller, ForumDates, Journey
-from tests.reliability.processes import WorkerProcess
 from tests.smtp import RecordingSmtpServer
 
 pytestmark = [
@@ -221,16 +214,6 @@ def papers_reminders(plan: Plan, forum: ForumDates) -> list[Alarm]:
     deadlines = request_deadlines(tabled)
     assert [deadline.kind for deadline in deadlines] == [DeadlineKind.papers]
     return alarms_for(deadlines, SETTINGS.reminder_offsets_days, {})
-
-
-@pytest.fixture
-def worker_process(
-    env: WorkflowEnvironment, task_queue: str, tmp_path: Path, smtp_server: RecordingSmtpServer
-) -> Iterator[WorkerProcess]:
-    """``python -m worker`` for this test's queue, register file and SMTP server."""
-    process = WorkerProcess(env.client, task_queue, tmp_path, smtp_server.port)
-    yield process
-    process.stop()
 
 
 async def wait_for_notices(caller: Caller, plans: list[Plan], expected: int) -> int:

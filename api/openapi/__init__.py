@@ -1,0 +1,1 @@
+"""The OpenAPI document: component schemas that state what the validators enforce."""
