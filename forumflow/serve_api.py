@@ -32,7 +32,7 @@ from storage.migrations import upgrade_database
 from web.errors import install_error_pages
 from web.links import Announce
 from web.pages import SIGN_IN
-from web.pages import router as pages_router
+from web.routes import router as pages_router
 from web.services import WebServices
 from web.templating import ASSETS_PATH, STATIC_DIR
 

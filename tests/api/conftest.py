@@ -19,10 +19,10 @@ from api.app import create_app
 from api.services import ApiServices
 from clients.requests import FundingRequests
 from config.settings import Settings
+from devtools.seeds import MEMBERS
 from domain.people import Member, Role
 from storage.accounts import NewUser, UserDirectory
 from storage.register import DecisionRegister
-from tests.lifecycle.scenario import MEMBERS
 
 
 def member_user(member: Member) -> NewUser:

@@ -15,6 +15,16 @@ from typing import Any
 import httpx
 
 from clients.requests import FundingRequests
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    MEMBERS,
+    OFFICER,
+    SCHOOLS_BLOCK,
+    member_actor,
+    middlesbrough_draft,
+)
 from domain.people import Actor, Role
 from domain.request.commands import (
     CastVote,
@@ -37,16 +47,6 @@ from tests.lifecycle.drive import (
     new_reference,
     recommend_and_table,
     report_evaluation,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    MEMBERS,
-    OFFICER,
-    SCHOOLS_BLOCK,
-    member_actor,
-    middlesbrough_draft,
 )
 
 Prepare = Callable[[FundingRequests], Awaitable[str]]

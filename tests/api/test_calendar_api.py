@@ -15,10 +15,10 @@ import httpx
 import pytest
 from icalendar import Calendar, Event
 
+from devtools.seeds import MEMBERS, MEMBERSHIP, middlesbrough_draft
 from domain.calendar import LONDON, papers_deadline
 from tests.api.conftest import Api
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
-from tests.lifecycle.scenario import MEMBERS, MEMBERSHIP, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

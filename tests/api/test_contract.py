@@ -29,6 +29,7 @@ from api.openapi.rules import (
 from api.problems import refused
 from clients.records import TransitionRefused
 from contracts.register import EntryKind
+from devtools.seeds import MEMBERS, middlesbrough_draft
 from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
 from domain.values import MAX_TEXT_LENGTH
 from tests.api.conftest import Api
@@ -36,7 +37,6 @@ from tests.api.requests_setup import listing, tabled
 from tests.api.test_meetings_api import days_ahead, schedule, start_body
 from tests.api.test_register_api import recorded
 from tests.lifecycle.drive import evaluated_request, new_reference
-from tests.lifecycle.scenario import MEMBERS, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.seeds import MEMBERS, middlesbrough_draft
 from domain.request.draft import RequestDraft
 from tests.api.conftest import Api
 from tests.api.requests_setup import post_action, snapshot, update_count, voting
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import MEMBERS, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

@@ -8,6 +8,17 @@ from html import unescape
 import pytest
 
 from clients.requests import FundingRequests
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    MEMBERS,
+    OFFICER,
+    POSTS_PERIOD,
+    TOTAL_PENCE,
+    member_actor,
+    middlesbrough_draft,
+)
 from domain.calendar import format_uk_date, to_london
 from domain.notices import format_london_deadline
 from domain.request.commands import (
@@ -26,17 +37,6 @@ from tests.lifecycle.drive import (
     new_reference,
     open_vote_with,
     recommend_and_table,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    MEMBERS,
-    OFFICER,
-    POSTS_PERIOD,
-    TOTAL_PENCE,
-    member_actor,
-    middlesbrough_draft,
 )
 
 pytestmark = pytest.mark.devserver_only

@@ -16,16 +16,16 @@ from collections.abc import Iterable
 import pytest
 
 from contracts.register import EntryKind
-from storage.register import EXPORT_COLUMNS
-from tests.api.conftest import Api
-from tests.lifecycle.drive import approved_request, evaluated_request, new_reference
-from tests.lifecycle.scenario import (
+from devtools.seeds import (
     CENTRALLY_RETAINED,
     MEMBERS,
     POSTS_PERIOD,
     TOTAL_PENCE,
     middlesbrough_draft,
 )
+from storage.register import EXPORT_COLUMNS
+from tests.api.conftest import Api
+from tests.lifecycle.drive import approved_request, evaluated_request, new_reference
 
 pytestmark = pytest.mark.devserver_only
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from clients.records import TransitionRefused
+from devtools.seeds import JULY_2018_MEETING, MEMBERSHIP, middlesbrough_draft
 from domain.people import Role
 from domain.request.commands import TableRequest
 from tests.api.conftest import Api
@@ -24,7 +25,6 @@ from tests.api.requests_setup import (
     withdrawn,
 )
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import JULY_2018_MEETING, MEMBERSHIP, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

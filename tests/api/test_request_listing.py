@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devtools.seeds import CHAIR, JULY_2018_MEETING
 from domain.calendar import papers_deadline
 from domain.request.commands import Extend
 from domain.request.draft import Period
@@ -22,7 +23,6 @@ from tests.api.requests_setup import (
     poll,
     tabled,
 )
-from tests.lifecycle.scenario import CHAIR, JULY_2018_MEETING
 
 pytestmark = pytest.mark.devserver_only
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from contracts.register import AgreedFunding
+from devtools.seeds import CENTRALLY_RETAINED, MEMBERS, MEMBERSHIP, middlesbrough_draft
 from tests.api.conftest import Api
 from tests.lifecycle.drive import minute_for, new_reference
-from tests.lifecycle.scenario import CENTRALLY_RETAINED, MEMBERS, MEMBERSHIP, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

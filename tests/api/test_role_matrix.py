@@ -16,6 +16,15 @@ from datetime import date
 import pytest
 
 from clients.records import TransitionRefused
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MEMBERS,
+    MEMBERSHIP,
+    SCHOOLS_BLOCK,
+    middlesbrough_draft,
+)
 from domain.people import Actor, Role
 from domain.request.commands import (
     COMMAND_TRANSITION,
@@ -67,15 +76,6 @@ from tests.api.requests_setup import (
     voting,
 )
 from tests.lifecycle.drive import minute_for
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    EVALUATION,
-    JULY_2018_MEETING,
-    MEMBERS,
-    MEMBERSHIP,
-    SCHOOLS_BLOCK,
-    middlesbrough_draft,
-)
 
 pytestmark = pytest.mark.devserver_only
 

@@ -43,10 +43,10 @@ from schemathesis.openapi.checks import RejectedPositiveData
 
 from api.app import create_app
 from clients.requests import FundingRequests
+from devtools.seeds import MEMBERS, middlesbrough_draft
 from tests.api.conftest import Api
 from tests.api.test_meetings_api import days_ahead, schedule
 from tests.lifecycle.drive import draft_to_options, evaluated_request, new_reference
-from tests.lifecycle.scenario import MEMBERS, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
+from devtools.seeds import MEMBERS
 from storage.accounts import token_digest, tokens_table
 from tests.api.conftest import STAFF, Api
-from tests.lifecycle.scenario import MEMBERS
 
 pytestmark = pytest.mark.devserver_only
 

@@ -28,10 +28,10 @@ from api.services import ApiServices
 from cli.main import app
 from clients.requests import FundingRequests
 from config.settings import Settings
+from devtools.seeds import MEMBERS
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.api.conftest import STAFF, member_user
-from tests.lifecycle.scenario import MEMBERS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 """The ready-made JSON bodies the README's session uses."""

@@ -25,10 +25,10 @@ from api.app import create_app
 from api.services import ApiServices
 from cli.main import app
 from config.settings import Settings
+from devtools.seeds import MEMBERS
 from storage.accounts import UserDirectory
 from tests.api.conftest import STAFF, member_user
 from tests.cli.conftest import serve
-from tests.lifecycle.scenario import MEMBERS
 from tests.servers import start_environment
 from worker.app import WorkerDependencies, build_worker
 

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from devtools.seeds import MEMBERS
 from domain.calendar import LONDON, format_uk_date
 from tests.cli.conftest import EXAMPLES, Forum
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import MEMBERS
 
 pytestmark = pytest.mark.devserver_only
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from clients.requests import FundingRequests
+from devtools.seeds import middlesbrough_draft
 from tests.cli.conftest import Forum
 from tests.lifecycle.drive import approved_request, new_reference
-from tests.lifecycle.scenario import middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

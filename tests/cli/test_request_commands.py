@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from clients.requests import FundingRequests
+from devtools.seeds import MEMBERS, middlesbrough_draft
 from tests.cli.conftest import EXAMPLES, Forum
 from tests.lifecycle.drive import approved_request, evaluated_request, new_reference
-from tests.lifecycle.scenario import MEMBERS, middlesbrough_draft
 
 pytestmark = pytest.mark.devserver_only
 

@@ -7,11 +7,11 @@ from datetime import date, datetime, time, timedelta
 from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
+from devtools.seeds import OFFICER, middlesbrough_draft
 from domain.calendar import LONDON, add_months, format_uk_date
 from domain.deadlines import DeadlineKind
 from domain.request.draft import Period
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 
 
 async def test_deadlines_query_lists_the_lead_in_and_warns_when_no_meeting_can_meet_it(

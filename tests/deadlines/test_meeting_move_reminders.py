@@ -15,11 +15,11 @@ from temporalio.testing import WorkflowEnvironment
 from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
 from contracts.meeting import MeetingStart
+from devtools.seeds import CHAIR, MEMBERSHIP, OFFICER, middlesbrough_draft
 from domain.calendar import at_close_of_business, papers_deadline, to_london
 from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.meeting.commands import AddItem, MoveMeeting
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
-from tests.lifecycle.scenario import CHAIR, MEMBERSHIP, OFFICER, middlesbrough_draft
 from tests.meetings import ten_am
 from tests.meetings.test_meeting_workflow import eventually
 from tests.smtp import RecordingSmtpServer

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
 from contracts.request import AuditTrail, StartRequest
+from devtools.seeds import OFFICER, middlesbrough_draft
 from domain.calendar import LONDON, add_months, format_uk_date, papers_deadline
 from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.request.commands import EditDraft
@@ -19,7 +20,6 @@ from domain.request.draft import Period, RequestDraft
 from domain.request.models import RequestState
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer
 from worker.app import WorkerDependencies, build_worker
 from workflows.funding_request import FundingRequestWorkflow

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
+from devtools.seeds import OFFICER, middlesbrough_draft
 from devtools.worker_process import WorkerProcess
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
@@ -25,7 +26,6 @@ from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.request.draft import Period
 from domain.request.models import RequestState
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer
 
 pytestmark = [pytest.mark.timeskipping_only, pytest.mark.own_clock]

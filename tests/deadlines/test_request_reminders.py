@@ -14,12 +14,12 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from clients.requests import FundingRequests
+from devtools.seeds import EVALUATION, OFFICER, middlesbrough_draft
 from domain.calendar import LONDON
 from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.request.commands import ReportEvaluation
 from domain.request.draft import EvaluationPlan, Period
 from tests.lifecycle.drive import evaluated_request, new_reference
-from tests.lifecycle.scenario import EVALUATION, OFFICER, middlesbrough_draft
 from tests.smtp import RecordingSmtpServer
 
 pytestmark = [pytest.mark.timeskipping_only, pytest.mark.own_clock]

@@ -22,12 +22,11 @@ from devtools.seeds import (
     STAFFORDSHIRE_CENTRAL_BLOCK,
     STAFFORDSHIRE_DECISION_MEETING,
     STAFFORDSHIRE_MEETINGS,
-    STAFFORDSHIRE_MINUTE,
-    STAFFORDSHIRE_PERIOD,
     STAFFORDSHIRE_RECOMMENDATION,
     STAFFORDSHIRE_TOTAL_PENCE,
     member_actor,
     staffordshire_draft,
+    staffordshire_minute,
 )
 from domain.calendar import LONDON
 from domain.deadlines import Deadline, DeadlineKind
@@ -43,7 +42,7 @@ from domain.request.commands import (
     SubmitDraft,
     TableRequest,
 )
-from domain.request.decision import Minute, VoteChoice
+from domain.request.decision import VoteChoice
 from domain.request.draft import FundingSource, Recommendation
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
@@ -100,14 +99,7 @@ async def test_staffordshire_lead_in_then_october_decision(
     for member in MEMBERS:
         await forum.submit(reference, CastVote(choice=VoteChoice.for_), member_actor(member))
     await forum.submit(reference, CloseVote(), CHAIR)
-    minute = Minute(
-        agreed_option_ids=(STAFFORDSHIRE_CENTRAL_BLOCK.option_id,),
-        amount_pence=STAFFORDSHIRE_TOTAL_PENCE,
-        period=STAFFORDSHIRE_PERIOD,
-        text=STAFFORDSHIRE_MINUTE,
-        recorded_by=CLERK.user_id,
-    )
-    await forum.submit(reference, RecordMinute(minute=minute), CLERK)
+    await forum.submit(reference, RecordMinute(minute=staffordshire_minute()), CLERK)
     await forum.submit(reference, ConfirmMinutes(), CHAIR)
 
     decided = by_kind((await forum.deadlines(reference)).deadlines)

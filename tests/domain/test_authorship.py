@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.seeds import OFFICER
 from domain.people import Actor, Role
 from domain.request import errors
 from domain.request.commands import EditDraft, ReportEvaluation, Transition
 from domain.request.draft import RequestDraft
 from domain.request.lifecycle import AUTHORS_ONLY, allowed_transitions, apply
 from domain.request.models import RequestState, Stage
-from tests.domain.test_lifecycle import (
-    DRAFT,
-    LATER,
-    OFFICER,
-    SAMPLE,
-    START,
-    state_at,
-)
+from tests.domain.test_lifecycle import DRAFT, LATER, SAMPLE, START, state_at
 
 COLLEAGUE = Actor(user_id="u-colleague", name="Gail Earl", roles=frozenset({Role.officer}))
 STRANGER = Actor(user_id="u-stranger", name="Another Officer", roles=frozenset({Role.officer}))

@@ -10,6 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.seeds import (
+    STAFFORDSHIRE_MEETINGS,
+    STAFFORDSHIRE_PLANNED_ON,
+    STAFFORDSHIRE_SERVICE_START,
+)
 from domain.calendar import (
     DEFAULT_FIRST_YEAR,
     DEFAULT_LAST_YEAR,
@@ -31,14 +36,6 @@ from domain.calendar import (
 )
 
 CAL = default_calendar()
-
-# Seed 003 (Staffordshire): meetings around the year the procurement must be decided.
-STAFFORDSHIRE_MEETINGS = [
-    date(2019, 1, 16),
-    date(2019, 3, 20),
-    date(2019, 6, 12),
-    date(2019, 10, 9),
-]
 
 # Keep generated dates a year inside the default span so adding working days stays in it.
 in_span_dates = st.dates(
@@ -258,13 +255,13 @@ def test_staffordshire_recurrent_funding_decided_in_october() -> None:
     """Seed 003: the October annual decision for FY2020 comes after the procurement deadline."""
     annual = annual_dsg_decision_date(2020, decision_month=10)
     assert annual == date(2019, 10, 1)
-    assert annual > latest_decision_date(date(2020, 4, 1))
+    assert annual > latest_decision_date(STAFFORDSHIRE_SERVICE_START)
 
 
 def test_staffordshire_procurement_feasible_in_january() -> None:
     """Seed 003 on 1 Jan 2019: decide at the 20 Mar 2019 meeting, papers by 12 Mar 2019."""
     plan = plan_procurement_decision(
-        date(2020, 4, 1), STAFFORDSHIRE_MEETINGS, today=date(2019, 1, 1)
+        STAFFORDSHIRE_SERVICE_START, STAFFORDSHIRE_MEETINGS, today=STAFFORDSHIRE_PLANNED_ON
     )
     # Clear days before Wed 20 Mar 2019 (no bank holidays nearby): Tue 19, Mon 18, Fri 15,
     # Thu 14, Wed 13. Publication: Tue 12 Mar 2019.
@@ -280,7 +277,7 @@ def test_staffordshire_procurement_feasible_in_january() -> None:
 def test_staffordshire_procurement_feasible_on_papers_day() -> None:
     """The papers deadline itself is still in time."""
     plan = plan_procurement_decision(
-        date(2020, 4, 1), STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 12)
+        STAFFORDSHIRE_SERVICE_START, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 12)
     )
     assert plan.feasible
     assert plan.warning is None
@@ -289,7 +286,7 @@ def test_staffordshire_procurement_feasible_on_papers_day() -> None:
 def test_staffordshire_procurement_infeasible_in_march() -> None:
     """Seed 003 on 18 Mar 2019: the papers deadline has passed, with a dated warning."""
     plan = plan_procurement_decision(
-        date(2020, 4, 1), STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 18)
+        STAFFORDSHIRE_SERVICE_START, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 18)
     )
     assert plan.latest_decision_date == date(2019, 4, 1)
     assert plan.last_meeting == date(2019, 3, 20)
@@ -310,7 +307,7 @@ def test_staffordshire_procurement_infeasible_in_march() -> None:
 def test_procurement_with_no_meeting_before_the_decision_date() -> None:
     """With only the June and October meetings there is nothing in time."""
     plan = plan_procurement_decision(
-        date(2020, 4, 1), [date(2019, 6, 12), date(2019, 10, 9)], today=date(2019, 1, 1)
+        STAFFORDSHIRE_SERVICE_START, STAFFORDSHIRE_MEETINGS[2:], today=STAFFORDSHIRE_PLANNED_ON
     )
     assert plan == DecisionPlan(
         latest_decision_date=date(2019, 4, 1),
@@ -327,7 +324,7 @@ def test_procurement_with_no_meeting_before_the_decision_date() -> None:
 def test_procurement_plan_passes_lead_in_and_clear_days_through() -> None:
     """A 6-month lead-in and 10 clear days change the meeting and papers deadline."""
     plan = plan_procurement_decision(
-        date(2020, 4, 1), STAFFORDSHIRE_MEETINGS, 6, 10, today=date(2019, 1, 1)
+        STAFFORDSHIRE_SERVICE_START, STAFFORDSHIRE_MEETINGS, 6, 10, today=STAFFORDSHIRE_PLANNED_ON
     )
     assert plan.latest_decision_date == date(2019, 10, 1)
     assert plan.last_meeting == date(2019, 6, 12)

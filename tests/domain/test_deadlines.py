@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    STAFFORDSHIRE_CENTRAL_BLOCK,
+    STAFFORDSHIRE_MEETINGS,
+    member_actor,
+    middlesbrough_draft,
+    staffordshire_draft,
+)
 from domain.alarms import reminder_instants
 from domain.calendar import LONDON
 from domain.deadlines import (
@@ -31,62 +45,23 @@ from domain.request.commands import (
 )
 from domain.request.decision import Minute, VoteChoice
 from domain.request.draft import (
-    CostLine,
-    EvaluationPlan,
     FundingOption,
-    Period,
     Recommendation,
     RequestDraft,
 )
 from domain.request.lifecycle import apply
 from domain.request.models import RequestState, Stage
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    EVALUATION,
-    MEMBERS,
-    MEMBERSHIP,
-    OFFICER,
-    member_actor,
-    middlesbrough_draft,
-)
 
 NOW = datetime(2019, 1, 2, 9, 0, tzinfo=UTC)
-STAFFORDSHIRE_MEETINGS = (
-    date(2019, 1, 16),
-    date(2019, 3, 20),
-    date(2019, 6, 12),
-    date(2019, 10, 9),
-)
-
-
-def staffordshire_draft() -> RequestDraft:
-    """Seed 003: recurrent early help family support, procured, starting 1 April 2020."""
-    return RequestDraft(
-        reference="SSF-EH-2020",
-        title="Early Help family support (district footprint)",
-        purpose="Family support providers working with schools on a payment-by-results contract.",
-        background="707 referrals in 2018/19; the annual DSG decision is due in October.",
-        author_id=OFFICER.user_id,
-        cost_lines=(
-            CostLine(
-                description="Family support contract", quantity=1, unit_cost_pence=150_000_000
-            ),
-        ),
-        period=Period(start=date(2020, 4, 1), end=date(2021, 3, 31)),
-        recurrent=True,
-        procurement_needed=True,
-        service_start=date(2020, 4, 1),
-        evaluation_plan=EvaluationPlan(
-            measures=("referrals", "attendance"), report_due=date(2020, 10, 1)
-        ),
-    )
+# The seed's meetings after its latest decision date, 1 April 2019.
+JUNE, OCTOBER = STAFFORDSHIRE_MEETINGS[2:]
+# Seed 003 written by the officer who creates it here.
+STAFFORDSHIRE = staffordshire_draft(author_id=OFFICER.user_id)
 
 
 def test_staffordshire_procurement_deadlines_follow_the_lead_in() -> None:
     """Service start 1 April 2020: decide by 1 April 2019; papers for 20 March due 12 March."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     deadlines = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
     by_kind = {d.kind: d for d in deadlines}
     decision = by_kind[DeadlineKind.procurement_decision]
@@ -101,8 +76,8 @@ def test_staffordshire_procurement_deadlines_follow_the_lead_in() -> None:
 
 def test_warning_while_drafting_when_no_meeting_can_meet_the_lead_in() -> None:
     """With only meetings after 1 April 2019 scheduled, drafting warns that the lead-in is lost."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
-    warning = procurement_warning(state, (date(2019, 6, 12), date(2019, 10, 9)), today=NOW.date())
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
+    warning = procurement_warning(state, (JUNE, OCTOBER), today=NOW.date())
     assert warning is not None
     assert "1 April 2019" in warning
     feasible = procurement_warning(state, STAFFORDSHIRE_MEETINGS, today=NOW.date())
@@ -113,20 +88,20 @@ def test_warning_while_drafting_when_no_meeting_can_meet_the_lead_in() -> None:
 
 def test_drafting_warning_keeps_its_key_as_the_days_pass() -> None:
     """The warning names today, but its key is the lead-in deadline's, so it is sent once."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     # The 20 March meeting's papers were due 12 March 2019: lost from the 13th.
     first = drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 13))
     later = drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 20))
     assert first is not None
     assert later is not None
     assert first.text != later.text
-    assert first.key == later.key == "SSF-EH-2020/c1/procurement_decision/2019-04-01/warning"
+    assert first.key == later.key == "SSF-2019-EHFS/c1/procurement_decision/2019-04-01/warning"
     assert drafting_warning(state, STAFFORDSHIRE_MEETINGS, today=date(2019, 3, 12)) is None
 
 
 def test_drafting_warning_is_for_drafting_only() -> None:
     """Once submitted, the request gets no drafting warning and no wake-up for one."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     submitted = apply(state, SubmitDraft(), OFFICER, NOW + timedelta(hours=1))
     assert drafting_warning(submitted, (), today=NOW.date()) is None
     assert drafting_warning_starts(submitted, STAFFORDSHIRE_MEETINGS) is None
@@ -136,7 +111,7 @@ def test_drafting_warning_is_for_drafting_only() -> None:
 def test_the_annual_dsg_decision_is_six_months_too_late_for_staffordshire() -> None:
     """Seed 003: a 12-month lead-in for a service from 1 April 2020 means deciding by
     1 April 2019, so the October 2019 DSG decision would be six months too late."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     text = annual_decision_too_late(state, STAFFORDSHIRE_MEETINGS)
     assert text == (
         "The annual DSG decision on 1 October 2019 would be six months too late: a service "
@@ -149,8 +124,8 @@ def test_the_annual_dsg_decision_is_six_months_too_late_for_staffordshire() -> N
     warning = annual_decision_warning(state, STAFFORDSHIRE_MEETINGS)
     assert warning is not None
     assert warning.text == text
-    assert warning.key == "SSF-EH-2020/c1/procurement_decision/2019-04-01/annual-dsg-decision"
-    no_meeting = annual_decision_too_late(state, (date(2019, 10, 9),))
+    assert warning.key == "SSF-2019-EHFS/c1/procurement_decision/2019-04-01/annual-dsg-decision"
+    no_meeting = annual_decision_too_late(state, (OCTOBER,))
     assert no_meeting is not None
     assert no_meeting.endswith("no scheduled meeting falls on or before that date.")
 
@@ -158,7 +133,7 @@ def test_the_annual_dsg_decision_is_six_months_too_late_for_staffordshire() -> N
 def test_no_annual_decision_warning_when_the_lead_in_allows_it() -> None:
     """A 3-month lead-in decides by 1 January 2020, after the October 2019 decision: no
     warning; and none once the draft is submitted."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     short = state.model_copy(
         update={"settings": state.settings.model_copy(update={"procurement_lead_in_months": 3})}
     )
@@ -174,25 +149,20 @@ def test_no_annual_decision_warning_when_the_lead_in_allows_it() -> None:
 
 def test_drafting_warning_starts_the_day_after_the_last_papers_deadline() -> None:
     """The warning starts to hold at London midnight after the last usable papers deadline."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     starts = drafting_warning_starts(state, STAFFORDSHIRE_MEETINGS)
     assert starts == datetime(2019, 3, 13, 0, 0, tzinfo=LONDON)
-    assert drafting_warning_starts(state, (date(2019, 6, 12),)) is None
+    assert drafting_warning_starts(state, (JUNE,)) is None
 
 
 def test_recurrent_funding_gets_the_october_dsg_decision_after_minutes() -> None:
     """Minuted recurrent money has its October DSG decision, period end and report due."""
-    draft = staffordshire_draft().model_copy(
-        update={"procurement_needed": False, "service_start": None}
-    )
-    state = _minuted(
-        draft,
-        CENTRALLY_RETAINED.model_copy(update={"amount_pence": 150_000_000, "period": draft.period}),
-    )
+    draft = STAFFORDSHIRE.model_copy(update={"procurement_needed": False, "service_start": None})
+    state = _minuted(draft, STAFFORDSHIRE_CENTRAL_BLOCK)
     kinds = {d.kind: d for d in request_deadlines(state)}
     assert kinds[DeadlineKind.annual_dsg_decision].due.date() == date(2019, 10, 1)
     assert kinds[DeadlineKind.funding_period_end].due.date() == date(2021, 3, 31)
-    assert kinds[DeadlineKind.evaluation_report].due.date() == date(2020, 10, 1)
+    assert kinds[DeadlineKind.evaluation_report].due.date() == date(2021, 1, 31)
     assert DeadlineKind.procurement_decision not in kinds
 
 
@@ -207,7 +177,7 @@ def test_deadlines_vanish_when_their_work_is_done() -> None:
 
 def test_reminders_keep_london_wall_time_across_the_clock_change() -> None:
     """A 5pm deadline in BST is reminded at 5pm GMT four weeks earlier."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     decision = next(
         d for d in request_deadlines(state) if d.kind is DeadlineKind.procurement_decision
     )
@@ -220,12 +190,12 @@ def test_reminders_keep_london_wall_time_across_the_clock_change() -> None:
 
 def test_deadline_keys_are_stable_and_distinct() -> None:
     """Keys name the request, cycle, kind and date, so timers and reminders are keyed once."""
-    state = RequestState.new(staffordshire_draft(), OFFICER, NOW)
+    state = RequestState.new(STAFFORDSHIRE, OFFICER, NOW)
     first = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
     again = request_deadlines(state, STAFFORDSHIRE_MEETINGS)
     assert [d.key for d in first] == [d.key for d in again]
     assert len({d.key for d in first}) == len(first)
-    assert first[0].key == "SSF-EH-2020/c1/papers/2019-03-12"
+    assert first[0].key == "SSF-2019-EHFS/c1/papers/2019-03-12"
 
 
 def _minuted(draft: RequestDraft, option: FundingOption) -> RequestState:

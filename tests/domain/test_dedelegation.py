@@ -10,6 +10,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from devtools.seeds import (
+    CHAIR,
+    CLERK,
+    JULY_2018_MEETING,
+    OFFICER,
+    POSTS_PERIOD,
+    SCHOOLS_BLOCK,
+    TOTAL_PENCE,
+    middlesbrough_draft,
+)
 from domain.people import Actor, Member, MemberGroup, Membership, Role
 from domain.request import errors
 from domain.request.commands import (
@@ -27,17 +37,7 @@ from domain.request.decision import DecisionOutcome, Minute, PhaseOutcome, VoteC
 from domain.request.draft import Recommendation
 from domain.request.lifecycle import apply
 from domain.request.models import RequestState, Stage
-from tests.domain.test_lifecycle import (
-    CHAIR,
-    CLERK,
-    DIRECT_SCHOOL_GRANT,
-    DRAFT,
-    JULY_MEETING,
-    OFFICER,
-    TOTAL,
-    YEAR_1,
-    Clock,
-)
+from tests.domain.test_lifecycle import Clock
 
 GROUPS = {
     "p1": MemberGroup.maintained_primary,
@@ -65,19 +65,19 @@ FOR, AGAINST = VoteChoice.for_, VoteChoice.against
 
 
 def _tabled(clock: Clock, present: tuple[str, ...]) -> RequestState:
-    state = RequestState.new(DRAFT, OFFICER, clock())
+    state = RequestState.new(middlesbrough_draft(), OFFICER, clock())
     for command, actor in (
         (SubmitDraft(), OFFICER),
-        (AddOption(option=DIRECT_SCHOOL_GRANT), OFFICER),
+        (AddOption(option=SCHOOLS_BLOCK), OFFICER),
         (
             SetRecommendation(
                 recommendation=Recommendation(
-                    text="De-delegate", option_ids=(DIRECT_SCHOOL_GRANT.option_id,)
+                    text="De-delegate", option_ids=(SCHOOLS_BLOCK.option_id,)
                 )
             ),
             OFFICER,
         ),
-        (TableRequest(meeting_date=JULY_MEETING, membership=FORUM), CHAIR),
+        (TableRequest(meeting_date=JULY_2018_MEETING, membership=FORUM), CHAIR),
         (RecordAttendance(present_member_ids=present), CLERK),
     ):
         state = apply(state, command, actor, clock())
@@ -124,7 +124,7 @@ def test_each_phase_decides_for_its_own_schools() -> None:
     assert primary.chosen_option_ids == ()
     assert secondary.outcome is PhaseOutcome.approved
     assert (secondary.tally.for_count, secondary.tally.against_count) == (1, 0)
-    assert decision.chosen_option_ids == (DIRECT_SCHOOL_GRANT.option_id,)
+    assert decision.chosen_option_ids == (SCHOOLS_BLOCK.option_id,)
     summary = state.audit[-1].summary
     assert "approved for maintained secondary schools" in summary
     assert "maintained primary: rejected (0 for, 2 against, 0 abstaining)" in summary
@@ -193,9 +193,9 @@ def test_the_minute_records_each_phase() -> None:
     state = _vote(state, {"s1": FOR, "p1": AGAINST, "p2": AGAINST}, clock)
     assert state.decision is not None
     minute = Minute(
-        agreed_option_ids=(DIRECT_SCHOOL_GRANT.option_id,),
-        amount_pence=TOTAL,
-        period=YEAR_1,
+        agreed_option_ids=(SCHOOLS_BLOCK.option_id,),
+        amount_pence=TOTAL_PENCE,
+        period=POSTS_PERIOD,
         text="The secondary members agreed to de-delegate; the primary members did not.",
         recorded_by=CLERK.user_id,
     )

@@ -10,6 +10,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MIDDLESBROUGH_AMENDMENT,
+    MIDDLESBROUGH_RECOMMENDATION,
+    OFFICER,
+    POSTS_PERIOD,
+    SCHOOLS_BLOCK,
+    SEPTEMBER_2018_MEETING,
+    TOTAL_PENCE,
+    middlesbrough_draft,
+    middlesbrough_minute,
+)
 from domain.errors import (
     InquorateMeeting,
     NotAMember,
@@ -47,15 +63,10 @@ from domain.request.commands import (
 from domain.request.decision import (
     Action,
     DecisionOutcome,
-    EvaluationReport,
     MeasuredOutcome,
-    Minute,
     VoteChoice,
 )
 from domain.request.draft import (
-    CostLine,
-    DecisionType,
-    EvaluationPlan,
     FundingOption,
     FundingSource,
     Period,
@@ -66,22 +77,15 @@ from domain.request.lifecycle import FROM_STAGES, PERMISSIONS, allowed_transitio
 from domain.request.models import RequestState, Stage
 from domain.request.rules import options_span
 
-# --- the Middlesbrough case (seed 000) as data ---------------------------------------
+# --- the Middlesbrough case (seed 000), from devtools.seeds ---------------------------
 
-REF = "SMF-2018-EHP"
-TOTAL = 4 * 2_240_100
-YEAR_1 = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
+DRAFT = middlesbrough_draft()
+# A second year, for extending the posts after the evaluation.
 YEAR_2 = Period(start=date(2019, 9, 1), end=date(2020, 8, 31))
-JULY_MEETING = date(2018, 7, 4)
-SEPTEMBER = date(2018, 9, 12)
 JULY_MOVED = date(2018, 7, 18)
 START = datetime(2018, 6, 1, 9, tzinfo=UTC)
-AMENDMENT = "full time and not term time only"
 
-OFFICER = Actor(user_id="u-officer", name="Sean Hogg", roles=frozenset({Role.officer}))
-CLERK = Actor(user_id="u-clerk", name="Forum Clerk", roles=frozenset({Role.clerk}))
-CHAIR = Actor(user_id="u-chair", name="Forum Chair", roles=frozenset({Role.chair}))
-
+# A forum of ten rather than the seed's twenty, so quorum (4) and tallies stay small.
 GROUPS = {
     "m01": MemberGroup.maintained_primary,
     "m02": MemberGroup.maintained_primary,
@@ -107,78 +111,32 @@ MEMBERS = {
 # No maintained special member: enough for a general vote, not for de-delegation.
 PRESENT = ("m01", "m02", "m03", "m05", "m06", "m08")
 
-DRAFT = RequestDraft(
-    reference=REF,
-    title="Early Help Practitioners",
-    purpose=(
-        "Four Early Help Practitioner posts working with schools to support the Lead "
-        "Practitioner and provide a restorative whole family approach."
-    ),
-    background="Schools have reported struggling to keep up with demand for family support.",
-    author_id=OFFICER.user_id,
-    cost_lines=(
-        CostLine(description="Early Help Practitioner", quantity=4, unit_cost_pence=2_240_100),
-    ),
-    period=YEAR_1,
-    recurrent=False,
-    procurement_needed=False,
-    evaluation_plan=EvaluationPlan(measures=("referrals",), report_due=date(2019, 7, 1)),
-)
-CENTRALLY_RETAINED = FundingOption(
-    option_id="centrally-retained",
-    source=FundingSource.centrally_retained,
-    amount_pence=TOTAL,
-    period=YEAR_1,
-)
-# "Direct school grant" in the July 2018 paper is DSG money that would otherwise reach
-# schools: the only way the forum can fund a central service from it is de-delegation
-# from maintained schools' schools-block budgets, which the authority later proposed.
-DIRECT_SCHOOL_GRANT = FundingOption(
-    option_id="direct-school-grant",
-    source=FundingSource.dsg_schools_block_dedelegation,
-    source_detail="direct school grant, de-delegated from maintained schools' budgets",
-    amount_pence=TOTAL,
-    period=YEAR_1,
-    decision_type=DecisionType.dedelegation,
-)
+# A third source the July 2018 paper did not offer, for adding and choosing between options.
 HIGH_NEEDS = FundingOption(
     option_id="high-needs-one-off",
     source=FundingSource.dsg_high_needs,
     source_detail="additional one-off high needs allocation",
-    amount_pence=TOTAL,
-    period=YEAR_1,
+    amount_pence=TOTAL_PENCE,
+    period=POSTS_PERIOD,
 )
-JULY_2018_RECOMMENDATION = Recommendation(
-    text=(
-        "SMF vote to agree to the funding of £89,604 to recruit to four posts to be managed "
-        "within the Council's Stronger Families service."
-    ),
-)
+# The July 2018 paper's recommendation named no source; the named one is what it should have been.
+JULY_2018_RECOMMENDATION = Recommendation(text=MIDDLESBROUGH_RECOMMENDATION)
 NAMED_RECOMMENDATION = JULY_2018_RECOMMENDATION.model_copy(
-    update={"option_ids": ("centrally-retained",)}
+    update={"option_ids": (CENTRALLY_RETAINED.option_id,)}
 )
-MINUTE = Minute(
-    agreed_option_ids=("centrally-retained",),
-    amount_pence=TOTAL,
-    period=YEAR_1,
-    amendments=(AMENDMENT,),
-    actions=(
-        Action(
-            action_id="ehp-impact",
-            description="Present the impact of the Early Help Practitioners",
-            owner="Gail Earl",
-            due_meeting=date(2019, 1, 16),
+# The seed's minute with the forum's amendment and an action, so minuting checks both.
+MINUTE = middlesbrough_minute().model_copy(
+    update={
+        "amendments": (MIDDLESBROUGH_AMENDMENT,),
+        "actions": (
+            Action(
+                action_id="ehp-impact",
+                description="Present the impact of the Early Help Practitioners",
+                owner="Gail Earl",
+                due_meeting=date(2019, 1, 16),
+            ),
         ),
-    ),
-    text="SMF agreed to fund 4 posts, full time and not term time only, from centrally "
-    "retained budgets.",
-    recorded_by=CLERK.user_id,
-)
-REPORT = EvaluationReport(
-    summary="707 referrals in the year; demand is rising.",
-    outcomes=(MeasuredOutcome(measure="referrals", value=707, unit="referrals"),),
-    recommendation="extend",
-    reported_by=OFFICER.user_id,
+    }
 )
 
 
@@ -197,17 +155,17 @@ class Clock:
 HAPPY: list[tuple[Command, Actor]] = [
     (SubmitDraft(), OFFICER),
     (AddOption(option=CENTRALLY_RETAINED), OFFICER),
-    (AddOption(option=DIRECT_SCHOOL_GRANT), OFFICER),
+    (AddOption(option=SCHOOLS_BLOCK), OFFICER),
     (SetRecommendation(recommendation=NAMED_RECOMMENDATION), OFFICER),
-    (TableRequest(meeting_date=JULY_MEETING, membership=SMF), CHAIR),
+    (TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF), CHAIR),
     (RecordAttendance(present_member_ids=PRESENT), CLERK),
     (OpenVote(), CHAIR),
-    (AmendRecommendation(amendment=AMENDMENT), CLERK),
+    (AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT), CLERK),
     *((CastVote(choice=VoteChoice.for_), MEMBERS[mid]) for mid in PRESENT),
     (CloseVote(), CHAIR),
     (RecordMinute(minute=MINUTE), CLERK),
     (ConfirmMinutes(), CHAIR),
-    (ReportEvaluation(report=REPORT), OFFICER),
+    (ReportEvaluation(report=EVALUATION), OFFICER),
     (Close(reason="The posts are now funded by de-delegation from 2019/20."), CHAIR),
 ]
 
@@ -252,7 +210,7 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     Transition.submit_draft: (SubmitDraft(), OFFICER, Stage.drafting),
     Transition.add_option: (AddOption(option=HIGH_NEEDS), OFFICER, Stage.option_listing),
     Transition.remove_option: (
-        RemoveOption(option_id="direct-school-grant"),
+        RemoveOption(option_id=SCHOOLS_BLOCK.option_id),
         OFFICER,
         Stage.option_listing,
     ),
@@ -262,7 +220,7 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
         Stage.option_listing,
     ),
     Transition.table: (
-        TableRequest(meeting_date=JULY_MEETING, membership=SMF),
+        TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF),
         CHAIR,
         Stage.option_listing,
     ),
@@ -275,7 +233,7 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     Transition.follow_meeting: (
         FollowMeeting(
             meeting_id="meeting-2018-07-04",
-            from_date=JULY_MEETING,
+            from_date=JULY_2018_MEETING,
             meeting_date=JULY_MOVED,
             reason="Room unavailable",
         ),
@@ -284,7 +242,7 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     ),
     Transition.open_vote: (OpenVote(), CHAIR, Stage.tabled),
     Transition.amend_recommendation: (
-        AmendRecommendation(amendment=AMENDMENT),
+        AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT),
         CLERK,
         Stage.voting,
     ),
@@ -293,7 +251,7 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     Transition.defer: (Defer(reason="Options unclear"), CHAIR, Stage.voting),
     Transition.record_minute: (RecordMinute(minute=MINUTE), CLERK, Stage.decided),
     Transition.confirm_minutes: (ConfirmMinutes(), CHAIR, Stage.minuted),
-    Transition.report_evaluation: (ReportEvaluation(report=REPORT), OFFICER, Stage.evaluation),
+    Transition.report_evaluation: (ReportEvaluation(report=EVALUATION), OFFICER, Stage.evaluation),
     Transition.extend: (Extend(new_period=YEAR_2, reason="Demand"), CHAIR, Stage.evaluation),
     Transition.close: (Close(reason="Ended"), CHAIR, Stage.evaluation),
 }
@@ -387,7 +345,7 @@ def test_happy_path_to_closed() -> None:
     assert state.minutes_confirmed_at is not None
     assert state.agreed_options == (CENTRALLY_RETAINED,)
     last = state.audit[-1]
-    assert (last.actor_id, last.role, last.transition) == ("u-chair", Role.chair, "close")
+    assert (last.actor_id, last.role, last.transition) == (CHAIR.user_id, Role.chair, "close")
     assert (last.from_stage, last.to_stage) == (Stage.evaluation, Stage.closed)
     assert last.reason == "The posts are now funded by de-delegation from 2019/20."
     assert [e.at for e in state.audit] == sorted(e.at for e in state.audit)
@@ -402,13 +360,13 @@ def test_middlesbrough_july_2018() -> None:
         [
             (SubmitDraft(), OFFICER),
             (AddOption(option=CENTRALLY_RETAINED), OFFICER),
-            (AddOption(option=DIRECT_SCHOOL_GRANT), OFFICER),
+            (AddOption(option=SCHOOLS_BLOCK), OFFICER),
             (SetRecommendation(recommendation=JULY_2018_RECOMMENDATION), OFFICER),
         ],
         clock,
     )
     assert state.draft.total_pence == 8_960_400
-    table = TableRequest(meeting_date=JULY_MEETING, membership=SMF)
+    table = TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF)
     with pytest.raises(errors.RecommendationNamesNoOption) as caught:
         apply(state, table, CHAIR, clock())
     assert caught.value.message == (
@@ -423,7 +381,7 @@ def test_middlesbrough_july_2018() -> None:
             (table, CHAIR),
             (RecordAttendance(present_member_ids=PRESENT), CLERK),
             (OpenVote(), CHAIR),
-            (AmendRecommendation(amendment=AMENDMENT), CLERK),
+            (AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT), CLERK),
             *((CastVote(choice=VoteChoice.for_), MEMBERS[mid]) for mid in PRESENT),
             (CloseVote(), CHAIR),
         ],
@@ -432,8 +390,8 @@ def test_middlesbrough_july_2018() -> None:
     assert state.stage is Stage.decided
     assert state.decision is not None
     assert state.decision.outcome is DecisionOutcome.approved_as_amended
-    assert state.decision.amendments == (AMENDMENT,)
-    assert state.decision.chosen_option_ids == ("centrally-retained",)
+    assert state.decision.amendments == (MIDDLESBROUGH_AMENDMENT,)
+    assert state.decision.chosen_option_ids == (CENTRALLY_RETAINED.option_id,)
     assert state.decision.tally.for_count == 6
     no_source = MINUTE.model_copy(update={"agreed_option_ids": ()})
     with pytest.raises(errors.MinuteWithoutFundingSource):
@@ -448,12 +406,12 @@ def test_dedelegation_is_voted_on_by_maintained_primary_and_secondary_members() 
     academy member may not vote on it (tests/domain/test_dedelegation.py has the rest)."""
     clock = Clock()
     state = state_at(Stage.option_listing)
-    dedelegate = Recommendation(text="De-delegate", option_ids=("direct-school-grant",))
+    dedelegate = Recommendation(text="De-delegate", option_ids=(SCHOOLS_BLOCK.option_id,))
     state = run(
         state,
         [
             (SetRecommendation(recommendation=dedelegate), OFFICER),
-            (TableRequest(meeting_date=JULY_MEETING, membership=SMF), CHAIR),
+            (TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF), CHAIR),
             (RecordAttendance(present_member_ids=PRESENT), CLERK),
         ],
         clock,
@@ -518,7 +476,7 @@ def test_amendments_come_before_votes() -> None:
     """The recommendation cannot be amended once someone has voted on it."""
     state = state_at(Stage.voting)
     clock = Clock(_later(state))
-    state = apply(state, AmendRecommendation(amendment=AMENDMENT), CLERK, clock())
+    state = apply(state, AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT), CLERK, clock())
     state = apply(state, CastVote(choice=VoteChoice.for_), MEMBERS["m01"], clock())
     with pytest.raises(errors.AmendmentAfterVotesCast):
         apply(state, AmendRecommendation(amendment="term time only"), CLERK, clock())
@@ -564,11 +522,11 @@ def test_deferral_and_retabling() -> None:
     state = apply(state, Defer(reason="Funding sources to be clarified"), CHAIR, clock())
     assert state.stage is Stage.option_listing
     assert [(d.reason, d.meeting_date) for d in state.deferrals] == [
-        ("Funding sources to be clarified", JULY_MEETING)
+        ("Funding sources to be clarified", JULY_2018_MEETING)
     ]
     assert (state.meeting_date, state.membership, state.present_member_ids) == (None, None, ())
     assert state.audit[-1].reason == "Funding sources to be clarified"
-    september = SEPTEMBER
+    september = SEPTEMBER_2018_MEETING
     state = run(
         state,
         [
@@ -589,7 +547,7 @@ def test_closing_the_vote_with_a_deferral_clears_the_votes() -> None:
     """CloseVote with a defer_reason defers: votes and amendments are cleared, reason kept."""
     state = state_at(Stage.voting)
     clock = Clock(_later(state))
-    state = apply(state, AmendRecommendation(amendment=AMENDMENT), CLERK, clock())
+    state = apply(state, AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT), CLERK, clock())
     state = apply(state, CastVote(choice=VoteChoice.for_), MEMBERS["m01"], clock())
     state = apply(
         state, CloseVote(defer_reason="Await the central services review"), CHAIR, clock()
@@ -625,9 +583,9 @@ def test_extension_starts_cycle_two() -> None:
     [previous] = state.previous_cycles
     assert (previous.cycle, previous.outcome) == (1, DecisionOutcome.approved_as_amended)
     assert (previous.agreed_option_ids, previous.amount_pence, previous.period) == (
-        ("centrally-retained",),
-        TOTAL,
-        YEAR_1,
+        (CENTRALLY_RETAINED.option_id,),
+        TOTAL_PENCE,
+        POSTS_PERIOD,
     )
     assert state.audit[-1].reason == "707 referrals; demand rising"
     high_needs = HIGH_NEEDS.model_copy(update={"period": YEAR_2})
@@ -679,15 +637,23 @@ def _replay_states() -> list[RequestState]:
 def test_evaluation_report_is_checked() -> None:
     """The evaluation is reported by the actor; planned measures it leaves out are noted."""
     state = state_at(Stage.evaluation)
-    someone_else = REPORT.model_copy(update={"reported_by": "u-other"})
+    someone_else = EVALUATION.model_copy(update={"reported_by": "u-other"})
     with pytest.raises(errors.RecordedByMismatch):
         apply(state, ReportEvaluation(report=someone_else), OFFICER, _later(state))
-    wrong_measure = REPORT.model_copy(
-        update={"outcomes": (MeasuredOutcome(measure="visits", value=1, unit="visits"),)}
+    assert DRAFT.evaluation_plan is not None
+    first, second = DRAFT.evaluation_plan.measures
+    # One planned measure and one the plan never had: only the other planned one is missing.
+    partial = EVALUATION.model_copy(
+        update={
+            "outcomes": (
+                MeasuredOutcome(measure="visits", value=1, unit="visits"),
+                MeasuredOutcome(measure=first, value=40, unit="cases"),
+            )
+        }
     )
-    reported = apply(state, ReportEvaluation(report=wrong_measure), OFFICER, _later(state))
-    assert reported.evaluation == wrong_measure
-    assert reported.audit[-1].summary.endswith("Not reported: 'referrals'.")
+    reported = apply(state, ReportEvaluation(report=partial), OFFICER, _later(state))
+    assert reported.evaluation == partial
+    assert reported.audit[-1].summary.endswith(f"Not reported: '{second}'.")
 
 
 def test_minute_must_be_recorded_by_the_clerk_recording_it() -> None:
@@ -707,16 +673,26 @@ def test_option_listing_guards() -> None:
         apply(state, AddOption(option=CENTRALLY_RETAINED), OFFICER, clock())
     with pytest.raises(errors.UnknownOption):
         apply(state, RemoveOption(option_id="nothing-here"), OFFICER, clock())
-    removed = apply(state, RemoveOption(option_id="centrally-retained"), OFFICER, clock())
-    assert [o.option_id for o in removed.options] == ["direct-school-grant"]
+    removed = apply(state, RemoveOption(option_id=CENTRALLY_RETAINED.option_id), OFFICER, clock())
+    assert [o.option_id for o in removed.options] == [SCHOOLS_BLOCK.option_id]
     assert "names 'centrally-retained', not listed yet" in removed.audit[-1].summary
     with pytest.raises(errors.RecommendationNamesUnknownOption):
-        apply(removed, TableRequest(meeting_date=SEPTEMBER, membership=SMF), CHAIR, clock())
-    cheaper = CENTRALLY_RETAINED.model_copy(update={"amount_pence": TOTAL // 2})
+        apply(
+            removed,
+            TableRequest(meeting_date=SEPTEMBER_2018_MEETING, membership=SMF),
+            CHAIR,
+            clock(),
+        )
+    cheaper = CENTRALLY_RETAINED.model_copy(update={"amount_pence": TOTAL_PENCE // 2})
     readded = apply(removed, AddOption(option=cheaper), OFFICER, clock())
     assert "not listed" not in readded.audit[-1].summary
     with pytest.raises(errors.OptionsDoNotCoverCost):
-        apply(readded, TableRequest(meeting_date=SEPTEMBER, membership=SMF), CHAIR, clock())
+        apply(
+            readded,
+            TableRequest(meeting_date=SEPTEMBER_2018_MEETING, membership=SMF),
+            CHAIR,
+            clock(),
+        )
     ahead = Recommendation(text="t", option_ids=("high-needs-one-off",))
     written_first = apply(state, SetRecommendation(recommendation=ahead), OFFICER, clock())
     assert "not listed yet" in written_first.audit[-1].summary
@@ -750,13 +726,15 @@ def test_late_papers_are_recorded_not_refused() -> None:
     """Tabling after the papers deadline is the chair's call; the audit trail says so."""
     state = state_at(Stage.option_listing)
     late = datetime(2018, 7, 1, 9, tzinfo=UTC)
-    tabled = apply(state, TableRequest(meeting_date=JULY_MEETING, membership=SMF), CHAIR, late)
+    tabled = apply(state, TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF), CHAIR, late)
     assert "Papers are late: they were due by 26 June 2018" in tabled.audit[-1].summary
-    on_time = apply(state, TableRequest(meeting_date=JULY_MEETING, membership=SMF), CHAIR, LATER)
+    on_time = apply(
+        state, TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF), CHAIR, LATER
+    )
     assert "late" not in on_time.audit[-1].summary
 
 
-def _follow(from_date: date = JULY_MEETING, to: date = JULY_MOVED) -> FollowMeeting:
+def _follow(from_date: date = JULY_2018_MEETING, to: date = JULY_MOVED) -> FollowMeeting:
     return FollowMeeting(
         meeting_id="meeting-2018-07-04", from_date=from_date, meeting_date=to, reason="Room lost"
     )
@@ -788,7 +766,7 @@ def test_following_a_move_checks_the_day_it_moved_from() -> None:
     """A move from another day is refused; one that already reached the request says so."""
     tabled = state_at(Stage.tabled)
     with pytest.raises(RuleViolation) as other:
-        apply(tabled, _follow(from_date=SEPTEMBER), CHAIR, LATER)
+        apply(tabled, _follow(from_date=SEPTEMBER_2018_MEETING), CHAIR, LATER)
     assert other.value.rule == "follow-meeting-other-date"
     assert other.value.field == "from_date"
     moved = apply(tabled, _follow(), CHAIR, LATER)
@@ -797,7 +775,7 @@ def test_following_a_move_checks_the_day_it_moved_from() -> None:
     assert again.value.rule == "follow-meeting-already-there"
     assert "already tabled for 18 July 2018" in again.value.message
     with pytest.raises(ValidationError, match="another day"):
-        _follow(to=JULY_MEETING)
+        _follow(to=JULY_2018_MEETING)
 
 
 def test_following_a_move_after_its_papers_deadline_notes_late_papers() -> None:
@@ -845,30 +823,35 @@ POOL: list[Command] = [
     EditDraft(draft=RequestDraft.model_validate({**dict(DRAFT), "reference": "OTHER-REF"})),
     SubmitDraft(),
     AddOption(option=CENTRALLY_RETAINED),
-    AddOption(option=DIRECT_SCHOOL_GRANT),
-    RemoveOption(option_id="direct-school-grant"),
-    RemoveOption(option_id="centrally-retained"),
+    AddOption(option=SCHOOLS_BLOCK),
+    RemoveOption(option_id=SCHOOLS_BLOCK.option_id),
+    RemoveOption(option_id=CENTRALLY_RETAINED.option_id),
     SetRecommendation(recommendation=NAMED_RECOMMENDATION),
     SetRecommendation(recommendation=JULY_2018_RECOMMENDATION),
     SetRecommendation(
         recommendation=Recommendation(
-            text="Choose", option_ids=("centrally-retained", "direct-school-grant"), mode="one_of"
+            text="Choose",
+            option_ids=(CENTRALLY_RETAINED.option_id, SCHOOLS_BLOCK.option_id),
+            mode="one_of",
         )
     ),
-    TableRequest(meeting_date=SEPTEMBER, membership=SMF),
+    TableRequest(meeting_date=SEPTEMBER_2018_MEETING, membership=SMF),
     FollowMeeting(
-        meeting_id="meeting-2018-09-12", from_date=SEPTEMBER, meeting_date=JULY_MOVED, reason="m"
+        meeting_id="meeting-2018-09-26",
+        from_date=SEPTEMBER_2018_MEETING,
+        meeting_date=JULY_MOVED,
+        reason="m",
     ),
     Withdraw(reason="r"),
     RecordAttendance(present_member_ids=PRESENT),
     RecordAttendance(present_member_ids=(*PRESENT, "m04")),
     RecordAttendance(present_member_ids=("m01",)),
     OpenVote(),
-    AmendRecommendation(amendment=AMENDMENT),
+    AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT),
     CastVote(choice=VoteChoice.for_),
     CastVote(choice=VoteChoice.against),
     CastVote(choice=VoteChoice.abstain),
-    CastVote(choice=VoteChoice.for_, option_id="centrally-retained"),
+    CastVote(choice=VoteChoice.for_, option_id=CENTRALLY_RETAINED.option_id),
     CloseVote(),
     CloseVote(defer_reason="later"),
     CloseVote(chair_casting_choice=VoteChoice.for_),
@@ -877,7 +860,7 @@ POOL: list[Command] = [
     RecordMinute(minute=MINUTE.model_copy(update={"amendments": ()})),
     RecordMinute(minute=MINUTE.model_copy(update={"agreed_option_ids": ()})),
     ConfirmMinutes(),
-    ReportEvaluation(report=REPORT),
+    ReportEvaluation(report=EVALUATION),
     Extend(new_period=YEAR_2, reason="e"),
     Close(reason="c"),
 ]
@@ -906,7 +889,7 @@ def _guide(state: RequestState) -> tuple[Command, Actor] | None:
         case Stage.option_listing if not (state.recommendation and state.recommendation.option_ids):
             return SetRecommendation(recommendation=NAMED_RECOMMENDATION), OFFICER
         case Stage.option_listing:
-            return TableRequest(meeting_date=SEPTEMBER, membership=SMF), CHAIR
+            return TableRequest(meeting_date=SEPTEMBER_2018_MEETING, membership=SMF), CHAIR
         case Stage.tabled if not state.present_member_ids:
             return RecordAttendance(present_member_ids=PRESENT), CLERK
         case Stage.tabled:
@@ -931,7 +914,7 @@ def _guide(state: RequestState) -> tuple[Command, Actor] | None:
         case Stage.minuted:
             return ConfirmMinutes(), CHAIR
         case Stage.evaluation if state.evaluation is None:
-            return ReportEvaluation(report=REPORT), OFFICER
+            return ReportEvaluation(report=EVALUATION), OFFICER
         case Stage.evaluation:
             return Extend(new_period=YEAR_2, reason="e"), CHAIR
     return None

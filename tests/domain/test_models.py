@@ -12,6 +12,18 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.register import DECISION_OUTCOMES
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MIDDLESBROUGH_AMENDMENT,
+    MIDDLESBROUGH_RECOMMENDATION,
+    OFFICER,
+    POSTS_PERIOD,
+    SCHOOLS_BLOCK,
+    middlesbrough_draft,
+    middlesbrough_minute,
+)
 from domain import audit, forum, people
 from domain.audit import AuditEntry
 from domain.errors import RoleNotPermitted
@@ -25,7 +37,6 @@ from domain.request.decision import (
     Decision,
     DecisionOutcome,
     Deferral,
-    EvaluationReport,
     MeasuredOutcome,
     Minute,
     OptionVotes,
@@ -49,46 +60,34 @@ from domain.request.models import CycleSummary, NoticeRecord, RequestState, Stag
 from domain.values import DomainModel, format_pence
 
 AT = datetime(2018, 7, 4, 18, 30, tzinfo=UTC)
-YEAR = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
-REPORT = EvaluationReport(
-    summary="707 referrals in the year; demand exceeds capacity.",
-    outcomes=(MeasuredOutcome(measure="referrals", value=707, unit="referrals"),),
-    recommendation="end",
-    reported_by="u-officer",
-)
-OFFICER = Actor(user_id="u-officer", name="Sean Hogg", roles=frozenset({Role.officer}))
+# The seed's report, recommending the posts end, so both recommendations are sampled.
+REPORT = EVALUATION.model_copy(update={"recommendation": "end"})
+RETAINED = CENTRALLY_RETAINED.option_id
 
 
 def posts() -> CostLine:
-    return CostLine(
-        description="Early Help Practitioner posts", quantity=4, unit_cost_pence=2_240_100
-    )
+    """The seed's cost line: four posts at GBP 22,401."""
+    [line] = middlesbrough_draft().cost_lines
+    return line
 
 
 def draft(**changes: Any) -> RequestDraft:
-    fields: dict[str, Any] = {
-        "reference": "SMF-2018-EHP",
-        "title": "Early Help Practitioners",
-        "purpose": "Four posts working with schools on early help.",
-        "background": "Schools struggle to meet the demand for family support.",
-        "author_id": "u-officer",
-        "cost_lines": (posts(),),
-        "period": YEAR,
-        "recurrent": False,
-        "procurement_needed": False,
-        "evaluation_plan": EvaluationPlan(measures=("referrals",), report_due=date(2019, 7, 1)),
-    }
-    return RequestDraft(**(fields | changes))
+    """The seed's draft with ``changes``, validated."""
+    return RequestDraft.model_validate({**dict(middlesbrough_draft()), **changes})
 
 
 def option(**changes: Any) -> FundingOption:
-    fields: dict[str, Any] = {
-        "option_id": "centrally-retained",
-        "source": FundingSource.centrally_retained,
-        "amount_pence": 8_960_400,
-        "period": YEAR,
+    """The seed's centrally retained option with ``changes``, validated.
+
+    Only the fields the seed set are carried over, so a changed source still gets its
+    default decision type.
+    """
+    given = {
+        name: value
+        for name, value in CENTRALLY_RETAINED
+        if name in CENTRALLY_RETAINED.model_fields_set
     }
-    return FundingOption(**(fields | changes))
+    return FundingOption.model_validate(given | changes)
 
 
 def error_locations(exc: ValidationError) -> list[str]:
@@ -115,61 +114,53 @@ def full_state() -> RequestState:
         for_count=2,
         against_count=0,
         abstentions=0,
-        for_by_option=(OptionVotes(option_id="centrally-retained", for_count=2),),
+        for_by_option=(OptionVotes(option_id=RETAINED, for_count=2),),
     )
     decision = Decision(
         outcome=DecisionOutcome.approved_as_amended,
         decided_at=AT,
-        meeting_date=date(2018, 7, 4),
+        meeting_date=JULY_2018_MEETING,
         tally=tally,
-        chosen_option_ids=("centrally-retained",),
-        amendments=("full time and not term time only",),
+        chosen_option_ids=(RETAINED,),
+        amendments=(MIDDLESBROUGH_AMENDMENT,),
     )
-    minute = Minute(
-        agreed_option_ids=("centrally-retained",),
-        amount_pence=8_960_400,
-        period=YEAR,
-        amendments=("full time and not term time only",),
-        actions=(
-            Action(
-                action_id="a1",
-                description="Report impact",
-                owner="Gail Earl",
-                due_meeting=date(2019, 2, 27),
+    minute = middlesbrough_minute().model_copy(
+        update={
+            "amendments": (MIDDLESBROUGH_AMENDMENT,),
+            "actions": (
+                Action(
+                    action_id="a1",
+                    description="Report impact",
+                    owner="Gail Earl",
+                    due_meeting=date(2019, 2, 27),
+                ),
             ),
-        ),
-        text="SMF agreed to fund 4 posts from centrally retained budgets.",
-        recorded_by="u-clerk",
+        }
     )
     return RequestState(
         cycle=2,
         stage=Stage.evaluation,
         draft=draft(procurement_needed=True, service_start=date(2019, 9, 1)),
         options=(option(conditions=("full time",), covers="all four posts"),),
-        recommendation=Recommendation(text="Agree", option_ids=("centrally-retained",)),
-        meeting_date=date(2018, 7, 4),
+        recommendation=Recommendation(text=MIDDLESBROUGH_RECOMMENDATION, option_ids=(RETAINED,)),
+        meeting_date=JULY_2018_MEETING,
         membership=membership(),
         present_member_ids=("m1", "m2"),
         votes=(
             Vote(member_id="m1", choice=VoteChoice.for_),
             Vote(member_id="m2", choice=VoteChoice.for_),
         ),
-        amendments=("full time and not term time only",),
+        amendments=(MIDDLESBROUGH_AMENDMENT,),
         decision=decision,
         minute=minute,
         minutes_confirmed_at=AT,
-        evaluation=EvaluationReport(
-            summary="Demand is high.",
-            outcomes=(MeasuredOutcome(measure="referrals", value=707, unit="referrals"),),
-            recommendation="extend",
-            reported_by="u-officer",
-        ),
+        evaluation=EVALUATION,
         deferrals=(Deferral(reason="Source unclear", meeting_date=date(2018, 5, 2), at=AT),),
         audit=(
             AuditEntry(
                 at=AT,
-                actor_id="u-officer",
-                actor_name="Sean Hogg",
+                actor_id=OFFICER.user_id,
+                actor_name=OFFICER.name,
                 role=Role.officer,
                 transition="create",
                 from_stage=None,
@@ -201,7 +192,7 @@ SAMPLES: list[BaseModel] = [
     membership().members[0],
     membership(),
     posts(),
-    YEAR,
+    POSTS_PERIOD,
     EvaluationPlan(measures=("referrals", "attendance"), report_due=date(2019, 7, 1)),
     draft(),
     option(
@@ -209,11 +200,7 @@ SAMPLES: list[BaseModel] = [
         source=FundingSource.other_grant,
         source_detail="Holiday Activities Fund",
     ),
-    option(
-        option_id="dedelegated",
-        source=FundingSource.dsg_schools_block_dedelegation,
-        decision_type=DecisionType.dedelegation,
-    ),
+    SCHOOLS_BLOCK,
     Recommendation(text="Choose one", option_ids=("a1", "b2"), mode="one_of"),
     Vote(member_id="m1", choice=VoteChoice.for_, option_id="a1"),
     OptionVotes(option_id="a1", for_count=3),
@@ -221,7 +208,7 @@ SAMPLES: list[BaseModel] = [
     Decision(
         outcome=DecisionOutcome.rejected,
         decided_at=AT,
-        meeting_date=date(2018, 7, 4),
+        meeting_date=JULY_2018_MEETING,
         tally=Tally(for_count=0, against_count=3, abstentions=1),
         reason="Lost",
     ),
@@ -230,7 +217,7 @@ SAMPLES: list[BaseModel] = [
         outcome=PhaseOutcome.rejected,
         tally=Tally(for_count=0, against_count=2, abstentions=0),
     ),
-    Deferral(reason="More options needed", meeting_date=date(2018, 7, 4), at=AT),
+    Deferral(reason="More options needed", meeting_date=JULY_2018_MEETING, at=AT),
     Action(action_id="a1", description="Present", owner="Gail Earl", due_meeting=date(2019, 2, 27)),
     Minute(amount_pence=0, text="Noted.", recorded_by="u-clerk"),
     MeasuredOutcome(measure="referrals", value=707, unit="referrals"),
@@ -265,7 +252,7 @@ SAMPLES: list[BaseModel] = [
         outcome=DecisionOutcome.approved,
         agreed_option_ids=("a1",),
         amount_pence=5,
-        period=YEAR,
+        period=POSTS_PERIOD,
     ),
     full_state(),
     RequestState.new(draft(), OFFICER, AT),
@@ -306,26 +293,26 @@ def test_every_command_round_trips_through_the_union() -> None:
         commands.EditDraft(draft=draft()),
         commands.SubmitDraft(),
         commands.AddOption(option=option()),
-        commands.RemoveOption(option_id="centrally-retained"),
+        commands.RemoveOption(option_id=RETAINED),
         commands.SetRecommendation(recommendation=Recommendation(text="t", option_ids=("ab",))),
-        commands.TableRequest(meeting_date=date(2018, 7, 4), membership=membership()),
+        commands.TableRequest(meeting_date=JULY_2018_MEETING, membership=membership()),
         commands.FollowMeeting(
             meeting_id="meeting-2018-07-04",
-            from_date=date(2018, 7, 4),
+            from_date=JULY_2018_MEETING,
             meeting_date=date(2018, 7, 18),
             reason="r",
         ),
         commands.Withdraw(reason="r"),
         RecordAttendance(present_member_ids=("m1",)),
         commands.OpenVote(),
-        commands.AmendRecommendation(amendment="full time and not term time only"),
+        commands.AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT),
         commands.CastVote(choice=VoteChoice.abstain),
         CloseVote(chair_casting_choice=VoteChoice.for_),
         commands.Defer(reason="r"),
         commands.RecordMinute(minute=Minute(amount_pence=1, text="t", recorded_by="c")),
         commands.ConfirmMinutes(),
         commands.ReportEvaluation(report=REPORT),
-        commands.Extend(new_period=YEAR, reason="r"),
+        commands.Extend(new_period=POSTS_PERIOD, reason="r"),
         commands.Close(reason="r"),
     ]
     assert {type(c) for c in samples} == set(commands.COMMAND_TRANSITION)
@@ -358,7 +345,7 @@ def test_negative_and_boolean_money_are_refused() -> None:
 def test_naive_datetime_is_refused() -> None:
     """A datetime without a time zone is refused, naming the field."""
     with pytest.raises(ValidationError) as caught:
-        Deferral(reason="r", meeting_date=date(2018, 7, 4), at=datetime(2018, 7, 4, 18))  # noqa: DTZ001
+        Deferral(reason="r", meeting_date=JULY_2018_MEETING, at=datetime(2018, 7, 4, 18))  # noqa: DTZ001
     assert error_locations(caught.value) == ["at"]
 
 
@@ -433,7 +420,7 @@ def test_period_must_not_end_before_it_starts() -> None:
     """A period ending before its start is refused, naming end; its label is UK style."""
     with pytest.raises(ValidationError, match="end: the period ends"):
         Period(start=date(2019, 1, 2), end=date(2019, 1, 1))
-    assert YEAR.label == "1 September 2018 to 31 August 2019"
+    assert POSTS_PERIOD.label == "1 September 2018 to 31 August 2019"
 
 
 def test_costs_are_exact_pence() -> None:
@@ -483,7 +470,7 @@ def test_decision_consistency() -> None:
     """Approvals name options; amended approvals carry amendments; refusals give a reason."""
     base: dict[str, Any] = {
         "decided_at": AT,
-        "meeting_date": date(2018, 7, 4),
+        "meeting_date": JULY_2018_MEETING,
         "tally": Tally(for_count=3, against_count=0, abstentions=0),
     }
     with pytest.raises(ValidationError, match="chosen_option_ids: an approval"):
@@ -502,8 +489,9 @@ def test_decision_consistency() -> None:
 
 def test_models_are_frozen_and_closed() -> None:
     """Models refuse assignment and unknown fields."""
+    period = POSTS_PERIOD.model_copy()  # not the seed's own, should assignment ever work
     with pytest.raises(ValidationError):
-        YEAR.start = date(2020, 1, 1)  # type: ignore[misc]
+        period.start = date(2020, 1, 1)  # type: ignore[misc]
     with pytest.raises(ValidationError, match="extra"):
         Period(start=date(2019, 1, 1), end=date(2019, 1, 2), label="x")  # type: ignore[call-arg]
 

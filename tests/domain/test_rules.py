@@ -11,6 +11,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MIDDLESBROUGH_AMENDMENT,
+    MIDDLESBROUGH_RECOMMENDATION,
+    SCHOOLS_BLOCK,
+    TOTAL_PENCE,
+    middlesbrough_draft,
+    middlesbrough_minute,
+)
 from domain.attendance import is_quorate, quorum_required
 from domain.errors import NotAMember, RuleViolation
 from domain.people import Actor, Member, MemberGroup, Membership, Role
@@ -19,7 +30,6 @@ from domain.request.decision import (
     Action,
     Decision,
     DecisionOutcome,
-    EvaluationReport,
     MeasuredOutcome,
     Minute,
     Tally,
@@ -27,9 +37,7 @@ from domain.request.decision import (
     VoteChoice,
 )
 from domain.request.draft import (
-    CostLine,
     DecisionType,
-    EvaluationPlan,
     FundingOption,
     FundingSource,
     Period,
@@ -48,10 +56,10 @@ from domain.request.rules import (
 from domain.request.tally import tally
 from domain.request.voting import check_vote, decision_type_of, eligible_voters
 
-YEAR = Period(start=date(2018, 9, 1), end=date(2019, 8, 31))
-MEETING = date(2018, 7, 4)
-TOTAL = 8_960_400
+# The seed's option, listed in every state below.
+RETAINED = CENTRALLY_RETAINED.option_id
 
+# A small forum across the member groups, so the voting rules can be told apart.
 GROUPS = {
     "p1": MemberGroup.maintained_primary,
     "p2": MemberGroup.maintained_primary,
@@ -71,35 +79,19 @@ FORUM = Membership(
 
 
 def draft(**changes: Any) -> RequestDraft:
-    fields: dict[str, Any] = {
-        "reference": "SMF-2018-EHP",
-        "title": "Early Help Practitioners",
-        "purpose": "Four posts.",
-        "background": "Demand.",
-        "author_id": "u-officer",
-        "cost_lines": (CostLine(description="posts", quantity=4, unit_cost_pence=2_240_100),),
-        "period": YEAR,
-        "recurrent": False,
-        "procurement_needed": False,
-        "evaluation_plan": EvaluationPlan(
-            measures=("referrals", "families supported"), report_due=date(2019, 7, 1)
-        ),
-    }
-    return RequestDraft(**(fields | changes))
+    """The seed's draft with ``changes``, validated."""
+    return RequestDraft.model_validate({**dict(middlesbrough_draft()), **changes})
 
 
-def option(option_id: str = "centrally-retained", **changes: Any) -> FundingOption:
-    fields: dict[str, Any] = {
-        "option_id": option_id,
-        "source": FundingSource.centrally_retained,
-        "amount_pence": TOTAL,
-        "period": YEAR,
-    }
-    return FundingOption(**(fields | changes))
+def option(option_id: str = RETAINED, **changes: Any) -> FundingOption:
+    """The seed's centrally retained option under ``option_id`` with ``changes``, validated."""
+    return FundingOption.model_validate(
+        {**dict(CENTRALLY_RETAINED), "option_id": option_id, **changes}
+    )
 
 
 def recommend(*option_ids: str, mode: str = "all_of") -> Recommendation:
-    return Recommendation(text="SMF agree the funding.", option_ids=option_ids, mode=mode)  # type: ignore[arg-type]
+    return Recommendation(text=MIDDLESBROUGH_RECOMMENDATION, option_ids=option_ids, mode=mode)  # type: ignore[arg-type]
 
 
 def listing(**changes: Any) -> RequestState:
@@ -107,7 +99,7 @@ def listing(**changes: Any) -> RequestState:
         "stage": Stage.option_listing,
         "draft": draft(),
         "options": (option(),),
-        "recommendation": recommend("centrally-retained"),
+        "recommendation": recommend(RETAINED),
     }
     return RequestState(**(fields | changes))
 
@@ -121,14 +113,10 @@ def meeting_state(
         "options": (
             option(),
             option("high-needs", source=FundingSource.dsg_high_needs),
-            option(
-                "dedelegated",
-                source=FundingSource.dsg_schools_block_dedelegation,
-                decision_type=DecisionType.dedelegation,
-            ),
+            SCHOOLS_BLOCK,
         ),
-        "recommendation": rec or recommend("centrally-retained"),
-        "meeting_date": MEETING,
+        "recommendation": rec or recommend(RETAINED),
+        "meeting_date": JULY_2018_MEETING,
         "membership": FORUM,
         "present_member_ids": present,
     }
@@ -203,29 +191,29 @@ def test_tabling_refuses_an_unknown_option() -> None:
 
 def test_all_of_options_must_cover_the_cost_or_declare_the_part() -> None:
     """all_of: a shortfall is refused unless every named option declares what it covers."""
-    half = option(amount_pence=TOTAL // 2)
+    half = option(amount_pence=TOTAL_PENCE // 2)
     with pytest.raises(errors.OptionsDoNotCoverCost, match="£44,802 unfunded") as caught:
         check_tabling(listing(options=(half,)))
     assert caught.value.field == "options[centrally-retained].covers"
-    check_tabling(listing(options=(option(amount_pence=TOTAL // 2, covers="two of the posts"),)))
+    check_tabling(
+        listing(options=(option(amount_pence=TOTAL_PENCE // 2, covers="two of the posts"),))
+    )
 
 
 def test_all_of_options_add_up() -> None:
     """all_of: two options that together reach the total need no declaration."""
     options = (
-        option(amount_pence=TOTAL // 2),
-        option("high-needs", source=FundingSource.dsg_high_needs, amount_pence=TOTAL // 2),
+        option(amount_pence=TOTAL_PENCE // 2),
+        option("high-needs", source=FundingSource.dsg_high_needs, amount_pence=TOTAL_PENCE // 2),
     )
-    check_tabling(
-        listing(options=options, recommendation=recommend("centrally-retained", "high-needs"))
-    )
+    check_tabling(listing(options=options, recommendation=recommend(RETAINED, "high-needs")))
 
 
 def test_one_of_options_must_each_cover_the_cost() -> None:
     """one_of: each option alone must reach the total or declare what it covers."""
     options = (option(), option("high-needs", source=FundingSource.dsg_high_needs, amount_pence=1))
     state = listing(
-        options=options, recommendation=recommend("centrally-retained", "high-needs", mode="one_of")
+        options=options, recommendation=recommend(RETAINED, "high-needs", mode="one_of")
     )
     with pytest.raises(errors.OptionsDoNotCoverCost) as caught:
         check_tabling(state)
@@ -236,13 +224,13 @@ def test_late_papers_are_noted() -> None:
     """Papers are in time up to the deadline (London date); after it a note says so."""
     # Meeting Wednesday 4 July 2018: the 6th working day before is Tuesday 26 June.
     on_deadline = datetime(2018, 6, 26, 22, 30, tzinfo=UTC)  # 23:30 in London, same day
-    assert late_papers_note(MEETING, on_deadline, 5) is None
+    assert late_papers_note(JULY_2018_MEETING, on_deadline, 5) is None
     too_late = datetime(2018, 6, 26, 23, 30, tzinfo=UTC)  # already 27 June in London
-    assert late_papers_note(MEETING, too_late, 5) == (
+    assert late_papers_note(JULY_2018_MEETING, too_late, 5) == (
         "Papers are late: they were due by 26 June 2018 (5 clear working days before the "
         "meeting), and it is 27 June 2018."
     )
-    assert late_papers_note(MEETING, too_late, 4) is None
+    assert late_papers_note(JULY_2018_MEETING, too_late, 4) is None
 
 
 def test_meeting_outside_the_calendar_is_noted() -> None:
@@ -299,13 +287,8 @@ def test_eligible_voters_by_decision_type() -> None:
 
 def test_decision_type_is_the_most_restrictive() -> None:
     """The vote's type is the strictest among the options put to it; general when none."""
-    dedelegated = option(
-        "dd",
-        source=FundingSource.dsg_schools_block_dedelegation,
-        decision_type=DecisionType.dedelegation,
-    )
     formula = option("ff", decision_type=DecisionType.formula)
-    assert decision_type_of([option(), dedelegated, formula]) is DecisionType.dedelegation
+    assert decision_type_of([option(), SCHOOLS_BLOCK, formula]) is DecisionType.dedelegation
     assert decision_type_of([option(), formula]) is DecisionType.formula
     assert decision_type_of([]) is DecisionType.general
 
@@ -344,7 +327,7 @@ def test_ineligible_groups_cannot_vote() -> None:
     with pytest.raises(errors.NotEligibleToVote, match="non-school members do not vote"):
         check_vote(formula_state, member_actor("ns"), Vote(member_id="ns", choice=VoteChoice.for_))
     check_vote(formula_state, member_actor("ey"), Vote(member_id="ey", choice=VoteChoice.for_))
-    dedelegation_state = meeting_state(rec=recommend("dedelegated"))
+    dedelegation_state = meeting_state(rec=recommend(SCHOOLS_BLOCK.option_id))
     with pytest.raises(errors.NotEligibleToVote, match="academy members"):
         check_vote(
             dedelegation_state, member_actor("a1"), Vote(member_id="a1", choice=VoteChoice.for_)
@@ -361,12 +344,12 @@ def test_a_member_votes_only_in_their_own_name() -> None:
 
 def test_vote_option_must_fit_the_recommendation() -> None:
     """In a choice a vote for names a recommended option; otherwise no vote names one."""
-    choice = meeting_state(rec=recommend("centrally-retained", "high-needs", mode="one_of"))
+    choice = meeting_state(rec=recommend(RETAINED, "high-needs", mode="one_of"))
     actor = member_actor("a1")
     check_vote(choice, actor, Vote(member_id="a1", choice=VoteChoice.for_, option_id="high-needs"))
     for bad in (
         Vote(member_id="a1", choice=VoteChoice.for_),
-        Vote(member_id="a1", choice=VoteChoice.for_, option_id="dedelegated"),
+        Vote(member_id="a1", choice=VoteChoice.for_, option_id=SCHOOLS_BLOCK.option_id),
         Vote(member_id="a1", choice=VoteChoice.against, option_id="high-needs"),
     ):
         with pytest.raises(errors.VoteOptionInvalid):
@@ -375,7 +358,7 @@ def test_vote_option_must_fit_the_recommendation() -> None:
         check_vote(
             meeting_state(),
             actor,
-            Vote(member_id="a1", choice=VoteChoice.for_, option_id="centrally-retained"),
+            Vote(member_id="a1", choice=VoteChoice.for_, option_id=RETAINED),
         )
 
 
@@ -393,8 +376,8 @@ def votes(**choices: str) -> list[Vote]:
 
 
 ALL = frozenset(GROUPS)
-SINGLE = recommend("centrally-retained")
-CHOICE = recommend("centrally-retained", "high-needs", mode="one_of")
+SINGLE = recommend(RETAINED)
+CHOICE = recommend(RETAINED, "high-needs", mode="one_of")
 
 
 def test_majority_for_approves() -> None:
@@ -403,7 +386,7 @@ def test_majority_for_approves() -> None:
     outcome, count, chosen = tally(cast, ALL, "chair", False, None, recommendation=SINGLE)
     assert outcome is DecisionOutcome.approved
     assert count == Tally(for_count=2, against_count=1, abstentions=1)
-    assert chosen == ("centrally-retained",)
+    assert chosen == (RETAINED,)
     outcome, _, _ = tally(cast, ALL, "chair", False, None, recommendation=SINGLE, amended=True)
     assert outcome is DecisionOutcome.approved_as_amended
 
@@ -467,21 +450,19 @@ def test_casting_vote_without_a_tie_is_refused() -> None:
 
 def test_choice_agrees_the_option_with_most_for_votes() -> None:
     """one_of: for votes across options approve; the option with most for votes is agreed."""
-    cast = votes(
-        p1="for:high-needs", p2="for:high-needs", s1="for:centrally-retained", a1="against"
-    )
+    cast = votes(p1="for:high-needs", p2="for:high-needs", s1=f"for:{RETAINED}", a1="against")
     outcome, count, chosen = tally(cast, ALL, None, False, None, recommendation=CHOICE)
     assert outcome is DecisionOutcome.approved
     assert chosen == ("high-needs",)
     assert [(o.option_id, o.for_count) for o in count.for_by_option] == [
-        ("centrally-retained", 1),
+        (RETAINED, 1),
         ("high-needs", 2),
     ]
 
 
 def test_choice_tied_between_options() -> None:
     """one_of: tied options need the chair's casting option, else the vote cannot close."""
-    cast = votes(p1="for:high-needs", s1="for:centrally-retained")
+    cast = votes(p1="for:high-needs", s1=f"for:{RETAINED}")
     with pytest.raises(errors.OptionChoiceTied, match="Defer the request"):
         tally(cast, ALL, "chair", False, None, recommendation=CHOICE)
     with pytest.raises(errors.CastingVoteRequired):
@@ -502,12 +483,12 @@ def decided(**decision_changes: Any) -> RequestState:
     fields: dict[str, Any] = {
         "outcome": DecisionOutcome.approved_as_amended,
         "decided_at": datetime(2018, 7, 4, 18, tzinfo=UTC),
-        "meeting_date": MEETING,
+        "meeting_date": JULY_2018_MEETING,
         "tally": Tally(for_count=6, against_count=0, abstentions=0),
-        "chosen_option_ids": ("centrally-retained",),
-        "amendments": ("full time and not term time only",),
+        "chosen_option_ids": (RETAINED,),
+        "amendments": (MIDDLESBROUGH_AMENDMENT,),
     }
-    state = meeting_state(rec=recommend("centrally-retained"))
+    state = meeting_state(rec=recommend(RETAINED))
     return RequestState(
         **{
             **dict(state),
@@ -518,11 +499,10 @@ def decided(**decision_changes: Any) -> RequestState:
 
 
 def minute(**changes: Any) -> Minute:
+    """The seed's minute with the amendment and an action added, then ``changes``, validated."""
     fields: dict[str, Any] = {
-        "agreed_option_ids": ("centrally-retained",),
-        "amount_pence": TOTAL,
-        "period": YEAR,
-        "amendments": ("full time and not term time only",),
+        **dict(middlesbrough_minute()),
+        "amendments": (MIDDLESBROUGH_AMENDMENT,),
         "actions": (
             Action(
                 action_id="a1",
@@ -531,10 +511,8 @@ def minute(**changes: Any) -> Minute:
                 due_meeting=date(2019, 1, 16),
             ),
         ),
-        "text": "SMF agreed to fund four posts from centrally retained budgets.",
-        "recorded_by": "u-clerk",
     }
-    return Minute(**(fields | changes))
+    return Minute.model_validate(fields | changes)
 
 
 def test_a_complete_minute_is_accepted() -> None:
@@ -556,7 +534,7 @@ def test_a_complete_minute_is_accepted() -> None:
             errors.MinuteOptionsDifferFromDecision,
             "minute.agreed_option_ids",
         ),
-        ({"amount_pence": TOTAL - 1}, errors.MinuteAmountMismatch, "minute.amount_pence"),
+        ({"amount_pence": TOTAL_PENCE - 1}, errors.MinuteAmountMismatch, "minute.amount_pence"),
         ({"period": None}, errors.MinutePeriodMissing, "minute.period"),
         (
             {"period": Period(start=date(2018, 9, 1), end=date(2019, 3, 31))},
@@ -569,7 +547,13 @@ def test_a_complete_minute_is_accepted() -> None:
             "minute.amendments",
         ),
         (
-            {"actions": (Action(action_id="a1", description="d", owner="o", due_meeting=MEETING),)},
+            {
+                "actions": (
+                    Action(
+                        action_id="a1", description="d", owner="o", due_meeting=JULY_2018_MEETING
+                    ),
+                )
+            },
             errors.ActionDueBeforeMeeting,
             "minute.actions[a1].due_meeting",
         ),
@@ -617,18 +601,19 @@ def test_period_span_of_several_options() -> None:
 
 def test_unreported_measures_are_listed() -> None:
     """The planned measures an evaluation report leaves out are listed, in plan order."""
-    report = EvaluationReport(
-        summary="707 referrals in 2018/19.",
-        outcomes=(MeasuredOutcome(measure="referrals", value=707, unit="referrals"),),
-        recommendation="extend",
-        reported_by="u-officer",
+    plan = draft().evaluation_plan
+    assert plan is not None
+    # The seed's report counts referrals, a measure its plan does not name.
+    assert unreported_measures(decided(), EVALUATION) == plan.measures
+    last_only = EVALUATION.model_copy(
+        update={"outcomes": (MeasuredOutcome(measure=plan.measures[-1], value=40, unit="cases"),)}
     )
-    assert unreported_measures(decided(), report) == ("families supported",)
-    complete = report.model_copy(
+    assert unreported_measures(decided(), last_only) == plan.measures[:-1]
+    complete = EVALUATION.model_copy(
         update={
-            "outcomes": (
-                *report.outcomes,
-                MeasuredOutcome(measure="families supported", value=310, unit="families"),
+            "outcomes": tuple(
+                MeasuredOutcome(measure=measure, value=40, unit="cases")
+                for measure in reversed(plan.measures)
             )
         }
     )
@@ -653,9 +638,7 @@ def test_rule_violations_carry_rule_message_and_field() -> None:
 def test_every_rule_code_is_unique_and_kebab_case() -> None:
     """Each RuleViolation subclass has its own kebab-case rule code and a docstring."""
     classes = [
-        c
-        for c in vars(errors).values()
-        if isinstance(c, type) and issubclass(c, RuleViolation)
+        c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, RuleViolation)
     ]
     codes = [c.rule for c in classes]
     assert len(codes) == len(set(codes))

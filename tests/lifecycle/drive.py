@@ -12,6 +12,21 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from clients.requests import FundingRequests
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MEMBERS,
+    MEMBERSHIP,
+    MIDDLESBROUGH_MINUTE,
+    MIDDLESBROUGH_RECOMMENDATION,
+    OFFICER,
+    member_actor,
+    middlesbrough_draft,
+    middlesbrough_minute,
+)
 from domain.forum import ForumSettings
 from domain.people import Actor, Member, Membership
 from domain.request.commands import (
@@ -29,20 +44,6 @@ from domain.request.commands import (
 )
 from domain.request.decision import Minute, VoteChoice
 from domain.request.draft import FundingOption, Recommendation, RequestDraft
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    EVALUATION,
-    JULY_2018_MEETING,
-    MEMBERS,
-    MEMBERSHIP,
-    OFFICER,
-    POSTS_PERIOD,
-    TOTAL_PENCE,
-    member_actor,
-    middlesbrough_draft,
-)
 
 
 def new_reference() -> str:
@@ -98,10 +99,7 @@ async def recommend_and_table(
     await forum.submit(
         reference,
         SetRecommendation(
-            recommendation=Recommendation(
-                text="The forum agrees to fund four Early Help Practitioner posts.",
-                option_ids=option_ids,
-            )
+            recommendation=Recommendation(text=MIDDLESBROUGH_RECOMMENDATION, option_ids=option_ids)
         ),
         OFFICER,
     )
@@ -138,14 +136,14 @@ async def approve(forum: FundingRequests, reference: str) -> None:
 
 
 def minute_for(option_ids: tuple[str, ...] = (CENTRALLY_RETAINED.option_id,)) -> Minute:
-    """The clerk's minute of an approval naming the agreed options."""
-    return Minute(
-        agreed_option_ids=option_ids,
-        amount_pence=TOTAL_PENCE if option_ids else 0,
-        period=POSTS_PERIOD,
-        text="The forum agreed to fund four posts, full time and not term time only.",
-        recorded_by=CLERK.user_id,
-    )
+    """The clerk's minute of the seed's approval naming ``option_ids``; naming none, it is
+    the minute the forum actually wrote in July 2018, which gives no source."""
+    minute = middlesbrough_minute()
+    if not option_ids:
+        return minute.model_copy(
+            update={"agreed_option_ids": (), "amount_pence": 0, "text": MIDDLESBROUGH_MINUTE}
+        )
+    return minute.model_copy(update={"agreed_option_ids": option_ids})
 
 
 async def minute_and_confirm(forum: FundingRequests, reference: str) -> None:

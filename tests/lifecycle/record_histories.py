@@ -25,6 +25,17 @@ from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
 from config.settings import Settings
 from contracts.meeting import MeetingStart
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    SCHOOLS_BLOCK,
+    members_of,
+    middlesbrough_draft,
+)
 from domain.calendar import LONDON, add_months, to_london
 from domain.meeting.commands import AddAction, AddItem, CancelMeeting, MoveMeeting
 from domain.people import Actor, MemberGroup, Role
@@ -52,17 +63,6 @@ from tests.lifecycle.drive import (
     open_vote_with,
     recommend_and_table,
     report_evaluation,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    MEMBERS,
-    MEMBERSHIP,
-    OFFICER,
-    SCHOOLS_BLOCK,
-    members_of,
-    middlesbrough_draft,
 )
 from tests.meetings import ten_am
 from tests.servers import start_environment

@@ -7,6 +7,21 @@ import pytest
 from clients.records import TransitionRefused
 from clients.requests import FundingRequests, RequestAlreadyExists
 from contracts.register import EntryKind
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    JULY_2018_MEETING,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    SCHOOLS_BLOCK,
+    SEPTEMBER_2018_MEETING,
+    TOTAL_PENCE,
+    member_actor,
+    members_of,
+    middlesbrough_draft,
+)
 from domain.people import MemberGroup
 from domain.request.commands import (
     AddOption,
@@ -37,21 +52,6 @@ from tests.lifecycle.drive import (
     open_vote_with,
     recommend_and_table,
     report_evaluation,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    JULY_2018_MEETING,
-    MEMBERS,
-    MEMBERSHIP,
-    OFFICER,
-    SCHOOLS_BLOCK,
-    SEPTEMBER_2018_MEETING,
-    TOTAL_PENCE,
-    member_actor,
-    members_of,
-    middlesbrough_draft,
 )
 
 

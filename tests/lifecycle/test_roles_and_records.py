@@ -19,6 +19,18 @@ from temporalio.testing import WorkflowEnvironment
 from clients.records import TransitionRefused
 from clients.requests import FundingRequests
 from contracts.register import RegisterEntry
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MEMBERS,
+    MEMBERSHIP,
+    OFFICER,
+    member_actor,
+    middlesbrough_draft,
+)
 from domain.people import Actor, Role
 from domain.request.commands import (
     COMMAND_TRANSITION,
@@ -57,18 +69,6 @@ from tests.lifecycle.drive import (
     new_reference,
     open_vote_with,
     recommend_and_table,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    EVALUATION,
-    JULY_2018_MEETING,
-    MEMBERS,
-    MEMBERSHIP,
-    OFFICER,
-    member_actor,
-    middlesbrough_draft,
 )
 from worker.app import WorkerDependencies, build_worker
 

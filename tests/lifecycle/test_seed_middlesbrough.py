@@ -13,6 +13,17 @@ from temporalio.testing import WorkflowEnvironment
 from clients.records import TransitionRefused
 from clients.requests import FundingRequests
 from contracts import search_attributes
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    CHAIR,
+    CLERK,
+    JULY_2018_MEETING,
+    MEMBERSHIP,
+    OFFICER,
+    SCHOOLS_BLOCK,
+    TOTAL_PENCE,
+    middlesbrough_draft,
+)
 from domain.request.commands import (
     AmendRecommendation,
     CloseVote,
@@ -33,17 +44,6 @@ from tests.lifecycle.drive import (
     new_reference,
     open_vote_with,
     recommend_and_table,
-)
-from tests.lifecycle.scenario import (
-    CENTRALLY_RETAINED,
-    CHAIR,
-    CLERK,
-    JULY_2018_MEETING,
-    MEMBERSHIP,
-    OFFICER,
-    SCHOOLS_BLOCK,
-    TOTAL_PENCE,
-    middlesbrough_draft,
 )
 
 JULY_2018_RECOMMENDATION = (

@@ -1,6 +1,6 @@
 """Tests of forum meetings: the pure rules and the meeting workflow on real servers.
 
-The people and the forum's membership are the lifecycle tests' (tests.lifecycle.scenario):
+The people and the forum's membership are the seed cases' (devtools.seeds):
 20 members, so the quorum is 8.
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from devtools.seeds import CHAIR, CLERK, MEMBERS, MEMBERSHIP, OFFICER
 from domain.calendar import LONDON
 from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.meeting.lifecycle import new_meeting
 from domain.meeting.models import MeetingState
 from domain.people import Actor, Role
-from tests.lifecycle.scenario import CHAIR, CLERK, MEMBERS, MEMBERSHIP, OFFICER
 
 __all__ = [
     "CHAIR",

@@ -179,9 +179,7 @@ def test_an_item_before_the_deadline_is_not_late() -> None:
 
 def test_an_item_after_the_deadline_needs_the_chairs_reason() -> None:
     with pytest.raises(PapersDeadlinePassed, match="25 March 2024") as refused:
-        apply(
-            scheduled(), AddItem(request_ref="SMF-A", title="Early help"), CHAIR, PAPERS_CLOSE
-        )
+        apply(scheduled(), AddItem(request_ref="SMF-A", title="Early help"), CHAIR, PAPERS_CLOSE)
     assert refused.value.rule == "agenda-papers-deadline-passed"
     assert refused.value.field == "late_reason"
 
@@ -208,9 +206,7 @@ def test_a_request_is_on_the_agenda_once() -> None:
 
 def test_removing_an_item_needs_it_on_the_agenda() -> None:
     state = with_items("SMF-A", "SMF-B")
-    removed = apply(
-        state, RemoveItem(request_ref="SMF-A", reason="withdrawn"), CHAIR, EARLY
-    )
+    removed = apply(state, RemoveItem(request_ref="SMF-A", reason="withdrawn"), CHAIR, EARLY)
     assert [i.request_ref for i in removed.agenda] == ["SMF-B"]
     assert removed.audit[-1].reason == "withdrawn"
     with pytest.raises(UnknownAgendaItem):
@@ -222,9 +218,7 @@ def test_removing_an_item_needs_it_on_the_agenda() -> None:
 
 def test_moving_the_meeting_moves_the_papers_deadline() -> None:
     later = EASTER_MEETING + timedelta(weeks=2)
-    moved = apply(
-        scheduled(), MoveMeeting(new_starts_at=later, reason="room"), CHAIR, EARLY
-    )
+    moved = apply(scheduled(), MoveMeeting(new_starts_at=later, reason="room"), CHAIR, EARLY)
     assert moved.starts_at == later
     assert moved.moved_from == (EASTER_MEETING,)
     assert moved.papers_deadline == date(2024, 4, 10)
@@ -297,15 +291,10 @@ def test_a_move_within_the_day_or_with_nothing_pending_is_not_passed_on() -> Non
     """Moving the start time on the same day, or an empty agenda, asks no request to follow."""
     state = with_items("SMF-A")
     same_day = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(hours=4), reason="later")
-    assert (
-        follow_move_of(state, apply(state, same_day, CHAIR, EARLY), same_day, CHAIR) is None
-    )
+    assert follow_move_of(state, apply(state, same_day, CHAIR, EARLY), same_day, CHAIR) is None
     empty = scheduled()
     other_day = MoveMeeting(new_starts_at=EASTER_MEETING + timedelta(days=7), reason="room")
-    assert (
-        follow_move_of(empty, apply(empty, other_day, CHAIR, EARLY), other_day, CHAIR)
-        is None
-    )
+    assert follow_move_of(empty, apply(empty, other_day, CHAIR, EARLY), other_day, CHAIR) is None
 
 
 def test_the_follow_report_names_who_followed_and_why_others_did_not() -> None:

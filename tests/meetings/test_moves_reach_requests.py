@@ -16,6 +16,7 @@ from activities.meetings import MeetingActivities
 from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
 from contracts.meeting import MeetingStart
+from devtools.seeds import middlesbrough_draft
 from domain.calendar import to_london
 from domain.meeting.carry import follow_move_of
 from domain.meeting.commands import AddItem, MoveMeeting
@@ -23,7 +24,6 @@ from domain.meeting.models import MeetingState
 from domain.request.commands import Withdraw
 from domain.request.models import RequestState
 from tests.lifecycle.drive import draft_to_options, new_reference, recommend_and_table
-from tests.lifecycle.scenario import middlesbrough_draft
 from tests.meetings import CHAIR, MEMBERSHIP, OFFICER, SETTINGS, ten_am
 from tests.meetings.test_meeting_workflow import eventually
 

@@ -20,13 +20,18 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from devtools.seeds import (
+    CENTRALLY_RETAINED,
+    EVALUATION,
+    MIDDLESBROUGH_RECOMMENDATION,
+    middlesbrough_draft,
+)
 from domain.forum import ForumSettings
 from domain.people import Member, Membership
 from domain.request.decision import Minute, VoteChoice
 from domain.request.draft import FundingOption, Period, RequestDraft
 from tests.api.conftest import Api
 from tests.lifecycle.drive import minute_for
-from tests.lifecycle.scenario import CENTRALLY_RETAINED, EVALUATION, middlesbrough_draft
 
 OFFICER_ID = "sean.hogg"
 CHAIR_ID = "chair"
@@ -184,7 +189,7 @@ class Journey:
             OFFICER_ID, "add_option", {"option": self.forum.option().model_dump(mode="json")}
         )
         recommendation = {
-            "text": "The forum agrees to fund four Early Help Practitioner posts.",
+            "text": MIDDLESBROUGH_RECOMMENDATION,
             "option_ids": [CENTRALLY_RETAINED.option_id],
         }
         await self._act(OFFICER_ID, "set_recommendation", {"recommendation": recommendation})

@@ -37,6 +37,16 @@ from temporalio.testing import WorkflowEnvironment
 from api.schemas.problems import Problem
 from clients.requests import FundingRequests
 from contracts.request import TransitionResult
+from devtools.seeds import (
+    CHAIR,
+    CLERK,
+    EVALUATION,
+    JULY_2018_MEETING,
+    MEMBERS,
+    OFFICER,
+    SCHOOLS_BLOCK,
+    member_actor,
+)
 from domain.calendar import LONDON
 from domain.people import Member, Membership, Role
 from domain.request.commands import Transition
@@ -47,16 +57,6 @@ from domain.request.models import RequestState
 from tests.api.conftest import Api
 from tests.conftest import wait_until_idle
 from tests.lifecycle.drive import history_length, new_reference
-from tests.lifecycle.scenario import (
-    CHAIR,
-    CLERK,
-    EVALUATION,
-    JULY_2018_MEETING,
-    MEMBERS,
-    OFFICER,
-    SCHOOLS_BLOCK,
-    member_actor,
-)
 from tests.reliability.journeys import CHAIR_ID, CLERK_ID, OFFICER_ID, Caller, ForumDates, Journey
 from workflows.funding_request import FundingRequestWorkflow
 

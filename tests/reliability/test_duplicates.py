@@ -16,6 +16,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from clients.records import TransitionRefused
 from clients.requests import FundingRequests, RequestAlreadyExists
+from devtools.seeds import CHAIR, CLERK, MEMBERS, OFFICER, member_actor, middlesbrough_draft
 from domain.request.commands import CastVote, Close, CloseVote, Extend, OpenVote, RecordAttendance
 from domain.request.decision import VoteChoice
 from domain.request.draft import Period
@@ -27,14 +28,6 @@ from tests.lifecycle.drive import (
     history_length,
     new_reference,
     recommend_and_table,
-)
-from tests.lifecycle.scenario import (
-    CHAIR,
-    CLERK,
-    MEMBERS,
-    OFFICER,
-    member_actor,
-    middlesbrough_draft,
 )
 
 

@@ -13,12 +13,12 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from clients.requests import FundingRequests
+from devtools.seeds import CHAIR, CLERK
 from domain.forum import Contact, ForumContacts, ForumSettings
 from domain.request.commands import ConfirmMinutes, RecordMinute
 from domain.request.models import Stage
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import approved_request, minute_for
-from tests.lifecycle.scenario import CHAIR, CLERK
 from tests.smtp import RecordingSmtpServer
 
 pytestmark = pytest.mark.devserver_only

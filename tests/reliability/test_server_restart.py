@@ -24,6 +24,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devtools.devserver import DevServer
+from devtools.seeds import JULY_2018_MEETING, MEMBERS
 from devtools.toolchain import ensure_temporal_cli
 from domain.alarms import alarms_for
 from domain.calendar import LONDON
@@ -34,7 +35,6 @@ from domain.request.models import RequestState
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import history_length, new_reference
-from tests.lifecycle.scenario import JULY_2018_MEETING, MEMBERS
 from tests.reliability.conftest import serve_api
 from tests.reliability.journeys import CHAIR_ID, CLERK_ID, OFFICER_ID, Caller, ForumDates, Journey
 from tests.smtp import RecordingSmtpServer

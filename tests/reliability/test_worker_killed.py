@@ -26,6 +26,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from devtools.seeds import MEMBERS
 from devtools.worker_process import WorkerProcess
 from domain.alarms import Alarm, alarms_for
 from domain.calendar import LONDON
@@ -38,7 +39,6 @@ from domain.values import evolve
 from storage.accounts import UserDirectory
 from storage.register import DecisionRegister
 from tests.lifecycle.drive import new_reference
-from tests.lifecycle.scenario import MEMBERS
 from tests.reliability.conftest import serve_api
 from tests.reliability.journeys import Caller, ForumDates, Journey
 from tests.smtp import RecordingSmtpServer
