@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench.harness import FULL, QUICK, Server, Sizes
 from bench.machine import machine, versions
 from bench.measure import load_average
+from bench.pages import FULL_PAGES, QUICK_PAGES, web_pages
 from bench.report import BenchmarkResult, document, table, write_json
 from bench.source import snapshot
 from bench.suite import latency, lifecycles, memory_and_listing
@@ -34,7 +35,7 @@ from config.logs import configure_logging
 from contracts import search_attributes
 from devtools.toolchain import ToolchainError, ensure_temporal_cli
 
-BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing")
+BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing", "pages")
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUTPUT = RESULTS / "latest.json"
 QUICK_OUTPUT = RESULTS / "quick.json"
@@ -51,6 +52,7 @@ BENCHMARK_KEYS = (
     "memory_per_open_request",
     "two_year_timeskip",
     "list_by_stage",
+    "web_pages",
 )
 
 
@@ -101,7 +103,7 @@ async def run(
     limit = sizes.time_limit_seconds
     source_dir = work_dir / "source"
     recorder.header["source"] = snapshot(source_dir)
-    if {"latency", "lifecycles", "memory", "listing"} & set(chosen):
+    if {"latency", "lifecycles", "memory", "listing", "pages"} & set(chosen):
         cli = ensure_temporal_cli()
         if cli is None:
             raise ToolchainError("no Temporal CLI: install Go so scripts/setup can build it")
@@ -132,6 +134,11 @@ async def run(
                             server, sizes, memory="memory" in chosen, listing="listing" in chosen
                         )
                     )
+            if "pages" in chosen:
+                _progress("web pages against the API's JSON")
+                page_sizes = QUICK_PAGES if sizes is QUICK else FULL_PAGES
+                async with asyncio.timeout(limit):
+                    recorder.add(await web_pages(server, work_dir, page_sizes))
         finally:
             await dev.shutdown()
     if "timeskip" in chosen:

@@ -53,6 +53,17 @@ class FormErrors:
         """Each input's message, for the ``errorMessage`` beside it."""
         return {error.field: error.message for error in self.found}
 
+    def in_page_order(self, order: list[str]) -> None:
+        """Put the problems in the order their inputs come on the page (the summary
+        lists them as a person meets them); inputs not in ``order`` go last."""
+        place = {field_id: i for i, field_id in enumerate(order)}
+        self.found.sort(key=lambda error: place.get(error.field, len(place)))
+
+    def message(self, field_id: str) -> dict[str, str] | bool:
+        """The ``errorMessage`` of the input ``field_id``: its message, or false for none."""
+        found = self.by_field.get(field_id)
+        return {"text": found} if found is not None else False
+
     @property
     def summary(self) -> list[dict[str, str]]:
         """The ``errorList`` of the error summary."""
@@ -159,7 +170,9 @@ class DateFields:
             if not typed
         ]
         if missing:
-            errors.add(f"{field_id}-{missing[0]}", f"{what.capitalize()} must include a {missing[0]}")
+            errors.add(
+                f"{field_id}-{missing[0]}", f"{what.capitalize()} must include a {missing[0]}"
+            )
             return None
         try:
             year = int(self.year)

@@ -1,4 +1,4 @@
-"""The pages: signing in by email link, signing out, and the signed-in home page.
+"""The pages of signing in by email link and signing out, and what every page shares.
 
 Every form is a plain POST answered by a redirect (POST-redirect-GET), so each works
 without JavaScript and a reload never sends it twice. A POST whose CSRF token is
@@ -85,16 +85,6 @@ def form_accepted(form: Mapping[str, Any], who: Visitor) -> bool:
 def client_address(request: Request) -> str:
     """The client's IP address, as uvicorn saw it (after any trusted proxy's header)."""
     return request.client.host if request.client else "unknown"
-
-
-@router.get(HOME)
-async def home(request: Request, who: Visitor = Depends(visitor)) -> Response:
-    """The signed-in person's requests; a visitor is sent to sign in."""
-    if who.user is None:
-        # The cookies are left as they are: the sign-in page tells a browser whose
-        # session is over that it was signed out, and then drops the cookie.
-        return redirect(SIGN_IN)
-    return page(request, who, "home.html", "Your requests", current="home", requests=[])
 
 
 @router.get(SIGN_IN)

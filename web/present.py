@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.calendar import format_uk_date, to_london
-from domain.people import Role, roles_text
+from domain.people import Role
 from domain.request.commands import Transition
 from domain.request.models import Stage
 from domain.values import format_pence
@@ -108,9 +108,9 @@ def pounds_field(pence: int | None) -> str:
     return str(whole) if rest == 0 else f"{whole}.{rest:02d}"
 
 
-def stage_label(stage: Stage) -> str:
-    """The stage as people say it."""
-    return STAGE_LABELS[stage]
+def sentence(words: str) -> str:
+    """``words`` with a capital first letter, the rest as written ("DSG" stays "DSG")."""
+    return words[:1].upper() + words[1:]
 
 
 def stage_tag(stage: Stage) -> dict[str, str]:
@@ -126,8 +126,3 @@ def transition_label(transition: str) -> str:
 def role_label(role: Role | None) -> str:
     """An audit entry's role; forumflow itself acts in none."""
     return role.value if role is not None else "forumflow"
-
-
-def roles_needed(roles: frozenset[Role]) -> str:
-    """The roles an action needs, for the 403 page: "the chair role"."""
-    return roles_text(roles)

@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
+from web import present
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Served under ASSETS_PATH: GOV.UK Frontend's build, which scripts/setup copies in."""
@@ -30,14 +32,26 @@ SERVICE_NAME = "forumflow"
 
 def environment() -> Environment:
     """Templates from web/templates, and GOV.UK Frontend's macros under
-    ``govuk_frontend_jinja/``; every value is escaped unless a macro marks it safe."""
+    ``govuk_frontend_jinja/``; every value is escaped unless a macro marks it safe, and
+    the filters of ``web.present`` write dates, times, money and stages."""
     loader = ChoiceLoader(
         [
             FileSystemLoader(TEMPLATES_DIR),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    return Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(
+        uk_date=present.uk_date,
+        due_by=present.due_by,
+        when=present.when,
+        pounds=present.pounds,
+        sentence=present.sentence,
+        stage_tag=present.stage_tag,
+        transition_label=present.transition_label,
+        role_label=present.role_label,
+    )
+    return env
 
 
 TEMPLATES = Jinja2Templates(env=environment())

@@ -1,12 +1,17 @@
-"""What a person does in the browser on the way in: ask for a link, open it, sign in."""
+"""What a person does in the browser: ask for a link and sign in with it, move through a
+page by keyboard alone; and the screenshots the tests keep for the README."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from playwright.async_api import Page, expect
 
 from storage.accounts import NewUser
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OFFICER, Site
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def title(name: str) -> str:
@@ -44,3 +49,23 @@ async def sign_in(page: Page, site: Site, person: NewUser = OFFICER) -> None:
     await page.goto(link)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page).to_have_title(title("Your requests"))
+
+
+async def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:
+    """Press Tab until the element matching ``selector`` has the focus, as a keyboard
+    user moves through a page (no mouse event, no programmatic focus)."""
+    for _ in range(limit):
+        if await page.evaluate(
+            "(selector) => document.activeElement !== null"
+            " && document.activeElement.matches(selector)",
+            selector,
+        ):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"{limit} presses of Tab never reached {selector}")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Keep the whole page as docs/screenshots/``name``.png, for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,13 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_
 from temporalio.testing import WorkflowEnvironment
 
 from api.services import ApiServices
+from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
 from config.settings import Settings
+from contracts.meeting import MeetingStart
+from devtools import seeds
+from domain.calendar import LONDON, to_london
+from domain.meeting.models import MeetingState
 from domain.people import Role
 from forumflow.serve_api import create_application, running_api
 from storage.accounts import NewUser, UserDirectory
@@ -52,6 +58,12 @@ OFFICER = NewUser(
     email="sean.hogg@council.example.org",
     roles=frozenset({Role.officer}),
 )
+SECOND_OFFICER = NewUser(
+    user_id="priya.shah",
+    name="Priya Shah",
+    email="priya.shah@council.example.org",
+    roles=frozenset({Role.officer}),
+)
 CHAIR = NewUser(
     user_id="chair",
     name="Forum Chair",
@@ -60,6 +72,22 @@ CHAIR = NewUser(
 )
 PER_ADDRESS = 3
 PER_CLIENT = 10
+
+
+async def schedule_meeting(meetings: ForumMeetings, days_ahead: int = 60) -> MeetingState:
+    """A forum meeting at 10am London time ``days_ahead`` days from now, with the seed
+    forum's membership, as the clerk schedules it (the meeting pages come later)."""
+    day = to_london(datetime.now(UTC)).date() + timedelta(days=days_ahead)
+    meeting_id = f"meeting-{day.isoformat()}-{uuid.uuid4().hex[:8]}"
+    await meetings.schedule(
+        MeetingStart(
+            meeting_id=meeting_id,
+            starts_at=datetime.combine(day, time(10, 0), tzinfo=LONDON),
+            location="Civic Centre",
+            membership=seeds.MEMBERSHIP,
+        )
+    )
+    return await meetings.state(meeting_id)
 
 
 class MovableClock:
@@ -143,7 +171,7 @@ async def site(
     )
     directory = UserDirectory(database)
     directory.create_schema()
-    for person in (OFFICER, CHAIR):
+    for person in (OFFICER, SECOND_OFFICER, CHAIR):
         directory.add(person)
     api = ApiServices.build(
         settings, env.client, task_queue=task_queue, register=register, directory=directory
