@@ -9,6 +9,17 @@
 # an unprivileged user. Configuration comes from FORUMFLOW_* environment variables
 # (config/settings.py); docker-compose.yml sets them.
 
+# The pages' assets: exactly package-lock.json's npm packages, copied into web/static/
+# by the same script scripts/setup runs.
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+COPY scripts/web-assets scripts/
+COPY web/static web/static
+RUN ./scripts/web-assets
+
+
 FROM python:3.11-slim AS build
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -28,6 +39,8 @@ COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
 # .dockerignore keeps the context to the project sources (no .venv, tests, caches).
 COPY . .
+# GOV.UK Frontend and htmx from the assets stage; the wheel carries them as artifacts.
+COPY --from=assets /src/web/static web/static
 # The project alone, built by the locked build backend (no isolated build environment
 # fetched from the index); pip check fails the build if the lock missed a dependency.
 RUN pip install --no-deps --no-build-isolation . && pip check
