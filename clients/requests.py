@@ -29,6 +29,7 @@ from contracts.request import (
     AuditTrail,
     RequestDeadlines,
     RequestOutcome,
+    RequestOverview,
     StartRequest,
     TransitionResult,
     TransitionUpdate,
@@ -165,6 +166,18 @@ class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
             reference,
             names.REQUEST_ALLOWED_ACTIONS_QUERY,
             AllowedActions,
+            AllowedActionsQuery(roles=roles, user_id=user_id),
+        )
+
+    async def overview(
+        self, reference: str, roles: tuple[Role, ...], user_id: str | None = None
+    ) -> RequestOverview:
+        """The state, the deadlines and what the given roles (and, given, that person) may do
+        now, in one query: what a page showing all three asks, in one round trip."""
+        return await self._query(
+            reference,
+            names.REQUEST_OVERVIEW_QUERY,
+            RequestOverview,
             AllowedActionsQuery(roles=roles, user_id=user_id),
         )
 

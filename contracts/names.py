@@ -23,6 +23,7 @@ REQUEST_STATE_QUERY: Final = "state"
 REQUEST_AUDIT_TRAIL_QUERY: Final = "audit_trail"
 REQUEST_DEADLINES_QUERY: Final = "deadlines"
 REQUEST_ALLOWED_ACTIONS_QUERY: Final = "allowed_actions"
+REQUEST_OVERVIEW_QUERY: Final = "overview"
 MEETING_STATE_QUERY: Final = "meeting_state"
 MEETING_AGENDA_QUERY: Final = "agenda"
 

@@ -87,6 +87,15 @@ class AllowedActions(_Message):
     transitions: tuple[Transition, ...]
 
 
+class RequestOverview(_Message):
+    """The request, its deadlines and what one person may do now, answered at once: a
+    request page needs all three, and one query is one round trip to the worker."""
+
+    state: RequestState
+    deadlines: RequestDeadlines
+    allowed: AllowedActions
+
+
 class RequestOutcome(_Message):
     """How a request's workflow ended."""
 

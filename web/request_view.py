@@ -1,12 +1,12 @@
 """What the request pages show, read from the request's workflow through the clients.
 
-A request page asks the workflow three things at once: its state (the draft, options,
-recommendation and audit trail), its deadlines with any warning, and what this person
-may do now (the workflow's allowed-actions query, so the pages offer exactly what the
-workflow would accept). The home page lists the requests a person wrote or was named
-on, with what each needs from them now, which it words from the domain's own rules:
-a draft the submission rule refuses, a request the tabling rule refuses, the deadline
-that is the officer's.
+A request page asks the workflow one query for three things: its state (the draft,
+options, recommendation and audit trail), its deadlines with any warning, and what this
+person may do now (the workflow's own allowed transitions, so the pages offer exactly
+what the workflow would accept). The home page lists the requests a person wrote or was
+named on, with what each needs from them now, which it words from the domain's own
+rules: a draft the submission rule refuses, a request the tabling rule refuses, the
+deadline that is the officer's.
 """
 
 from __future__ import annotations
@@ -45,16 +45,12 @@ class RequestView:
 
 
 async def request_view(requests: FundingRequests, reference: str, user: User) -> RequestView:
-    """The request's state, deadlines and what ``user`` may do, asked at once.
+    """The request's state, deadlines and what ``user`` may do, in one query.
 
     Raises NoSuchRequest for a reference nobody created.
     """
-    state, deadlines, allowed = await asyncio.gather(
-        requests.state(reference),
-        requests.deadlines(reference),
-        requests.allowed_actions(reference, tuple(sorted(user.roles)), user.user_id),
-    )
-    return RequestView(state, deadlines, frozenset(allowed.transitions))
+    overview = await requests.overview(reference, tuple(sorted(user.roles)), user.user_id)
+    return RequestView(overview.state, overview.deadlines, frozenset(overview.allowed.transitions))
 
 
 @dataclass(frozen=True)

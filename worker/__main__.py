@@ -1,5 +1,5 @@
 """Runs the forumflow worker against an already running Temporal server
-(the docker-compose service). ``python -m forumflow run`` starts a dev server too."""
+(the docker-compose service). ``python -m devtools run`` starts a dev server too."""
 
 from __future__ import annotations
 

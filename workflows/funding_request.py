@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         AuditTrail,
         RequestDeadlines,
         RequestOutcome,
+        RequestOverview,
         StartRequest,
         TransitionResult,
         TransitionUpdate,
@@ -47,9 +48,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.register_entries import entries_for_transition
     from workflows.request_alarms import DeadlineWatch
     from workflows.request_notices import deliver
-    from workflows.request_search import search_attribute_updates, typed_search_attributes
+    from workflows.request_search import publish_search_attributes, typed_search_attributes
 
-_UNSET = object()
 KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
@@ -83,7 +83,7 @@ class FundingRequestWorkflow:
     async def run(self, start: StartRequest) -> RequestOutcome:
         """Keep the register written and the notices sent until the request ends or its
         funding period is extended (then continue as new)."""
-        self._publish_search_attributes()
+        publish_search_attributes(self._state, self._published)
         while True:
             # While notices are out, their end wakes the loop; an alarm being sent would
             # otherwise still look due and spin the loop.
@@ -188,7 +188,7 @@ class FundingRequestWorkflow:
         self._outbox.extend(entries)
         self._next_cycle_started = after.cycle > before.cycle
         self._state_changed = True
-        self._publish_search_attributes()
+        publish_search_attributes(self._state, self._published)
         keys = tuple(entry.idempotency_key for entry in entries)
         if keys:
             await workflow.wait_condition(lambda: set(keys) <= self._written_keys)
@@ -237,13 +237,10 @@ class FundingRequestWorkflow:
             transitions=allowed_transitions(self._state, frozenset(query.roles), query.user_id),
         )
 
-    def _publish_search_attributes(self) -> None:
-        # Only changed values: every upsert is a history event, and a vote changes none.
-        changed = [
-            update
-            for update in search_attribute_updates(self._state)
-            if self._published.get(update.key.name, _UNSET) != update.value
-        ]
-        if changed:
-            workflow.upsert_search_attributes(changed)
-            self._published.update({update.key.name: update.value for update in changed})
+    @workflow.query(name=names.REQUEST_OVERVIEW_QUERY)
+    def overview(self, query: AllowedActionsQuery) -> RequestOverview:
+        """The state, the deadlines and what the given roles may do, for a page that shows all
+        three: one query, where three would wait on the worker three times."""
+        return RequestOverview(
+            state=self.state(), deadlines=self.deadlines(), allowed=self.allowed_actions(query)
+        )

@@ -1,6 +1,6 @@
 """One forum meeting, from scheduling to close, as a durable workflow (id = meeting id).
 
-The rules live in ``domain.meetings``. Every transition is an Update named after it,
+The rules live in ``domain.meeting``. Every transition is an Update named after it,
 whose validator runs the rules, so a refused command never reaches history. The
 workflow sleeps until the clock next matters (the papers deadline, then the end of the
 meeting day) and recomputes that instant whenever a change moves it, so moving the

@@ -1,15 +1,19 @@
-"""The search attribute values that describe a request in the Web UI and in listings."""
+"""The search attribute values that describe a request in the Web UI and in listings, and
+their publishing from the request's workflow."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from temporalio import workflow
 from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 
 from contracts import search_attributes
 from domain.calendar import london_midnight, papers_deadline
 from domain.request.models import RequestState, Stage
+
+_UNSET = object()
 
 
 def next_deadline(state: RequestState) -> datetime | None:
@@ -58,3 +62,19 @@ def typed_search_attributes(state: RequestState) -> TypedSearchAttributes:
             if update.value is not None
         ]
     )
+
+
+def publish_search_attributes(state: RequestState, published: dict[str, object]) -> None:
+    """Upsert, from inside the workflow, the values that differ from ``published`` (what
+    this run last upserted), and note them there.
+
+    Only changed values: every upsert is a history event, and a vote changes none.
+    """
+    changed = [
+        update
+        for update in search_attribute_updates(state)
+        if published.get(update.key.name, _UNSET) != update.value
+    ]
+    if changed:
+        workflow.upsert_search_attributes(changed)
+        published.update({update.key.name: update.value for update in changed})
