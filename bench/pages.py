@@ -27,7 +27,7 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.services import ApiServices
-from bench.harness import Server
+from bench.harness import Server, log_lines
 from bench.measure import bounded, load_average, median, percentile
 from bench.processes import bench_worker
 from bench.report import BenchmarkResult, Goal, Metric
@@ -247,8 +247,9 @@ async def web_pages(server: Server, work_dir: Path, sizes: PageSizes) -> Benchma
         "sizes": asdict(sizes),
         "request_page": _spread(one),
         "home_page": _spread(listed),
-        "reads": "the request page asks its workflow three queries at once (state, deadlines, "
-        "allowed actions) where the JSON GET asks one (state); the home page lists the "
+        "worker_log_lines": log_lines(worker),
+        "reads": "the request page asks its workflow one overview query (state, deadlines and "
+        "allowed actions) as the JSON GET asks one (state); the home page lists the "
         "requests, then asks each its state (and a request needing a procurement its "
         "deadlines too), where the JSON listing reads the search attributes alone",
     }
