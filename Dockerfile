@@ -3,7 +3,7 @@
 # The forumflow image: `docker compose build`. It runs the worker by default;
 # the `api` service runs the HTTP API from the same image with
 # `python -m forumflow api` (port 8000, FORUMFLOW_API_PORT).
-# Two stages: the first installs exactly the versions requirements.lock pins (with
+# Three stages: the pages' assets; then exactly the versions requirements-runtime.lock pins (with
 # their hashes, psycopg for PostgreSQL among them), then forumflow itself, into a
 # virtualenv; the second copies only that virtualenv onto a clean base and runs as
 # an unprivileged user. Configuration comes from FORUMFLOW_* environment variables
@@ -32,11 +32,11 @@ ENV PATH="/opt/venv/bin:${PATH}"
 WORKDIR /src
 # The lock first, so this layer is rebuilt only when it changes. Every package is
 # checked against its hash, and --no-deps lets pip install only what the lock names:
-# it resolves nothing, so nothing unpinned can slip in. The lock is the one
-# scripts/setup installs, so the image has the versions the tests ran on (and the
-# development tools the lock pins too: there is no runtime-only lock).
-COPY requirements.lock ./
-RUN pip install --require-hashes --no-deps -r requirements.lock
+# it resolves nothing, so nothing unpinned can slip in. requirements-runtime.lock is
+# requirements.lock's runtime subset (scripts/lock makes both): the versions the tests
+# ran on, without the development tools.
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes --no-deps -r requirements-runtime.lock
 # .dockerignore keeps the context to the project sources (no .venv, tests, caches).
 COPY . .
 # GOV.UK Frontend and htmx from the assets stage; the wheel carries them as artifacts.

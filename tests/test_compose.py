@@ -329,21 +329,35 @@ def _dockerfile_lines() -> list[str]:
     return [" ".join(line.split()) for line in lines if line and not line.startswith("#")]
 
 
-def _locked_names() -> set[str]:
-    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    return {name.lower() for name in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", text, re.M)}
+def _pins(lock: str) -> dict[str, str]:
+    text = (ROOT / lock).read_text(encoding="utf-8")
+    found = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ \\;]+)", text, re.M)
+    return {name.lower(): version for name, version in found}
 
 
 def test_image_installs_exactly_the_locked_versions() -> None:
-    """The image installs requirements.lock with every hash checked and no resolving, then
-    the project alone; the lock pins every runtime dependency and the postgres extra."""
+    """The image installs the runtime lock with every hash checked and no resolving, then
+    the project alone; that lock pins every runtime dependency and the postgres extra."""
     lines = _dockerfile_lines()
     installs = [line for line in lines if line.startswith("RUN pip install")]
-    assert installs[0] == "RUN pip install --require-hashes --no-deps -r requirements.lock"
+    assert installs[0] == "RUN pip install --require-hashes --no-deps -r requirements-runtime.lock"
     assert installs[1].startswith("RUN pip install --no-deps --no-build-isolation . ")
     assert len(installs) == 2, installs
-    assert lines.index("COPY requirements.lock ./") < lines.index(installs[0])
+    assert lines.index("COPY requirements-runtime.lock ./") < lines.index(installs[0])
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = [*project["dependencies"], *project["optional-dependencies"]["postgres"]]
     names = {re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower() for requirement in wanted}
-    assert {"psycopg", "psycopg-binary"} | names <= _locked_names()
+    assert {"psycopg", "psycopg-binary"} | names <= set(_pins("requirements-runtime.lock"))
+
+
+def test_the_image_runs_the_tested_versions_without_the_development_tools() -> None:
+    """Every package the image installs is pinned at the version the tests installed, and
+    none of the development extra's tools is among them."""
+    runtime, tested = _pins("requirements-runtime.lock"), _pins("requirements.lock")
+    assert {name: tested.get(name) for name in runtime} == runtime
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dev = {
+        re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower()
+        for r in project["optional-dependencies"]["dev"]
+    }
+    assert not dev & set(runtime), dev & set(runtime)
