@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.people import Actor, MemberGroup, Role
 from domain.values import Email
-from storage.engine import UTCDateTime, create_register_engine
+from storage.engine import Store, UTCDateTime
 
 TOKEN_PREFIX = "ff_"  # noqa: S105 - marks a forumflow token, not a secret
 
@@ -129,22 +129,8 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class UserDirectory:
-    """Users and tokens in a SQL database; thread-safe, one connection per call."""
-
-    def __init__(self, url: str) -> None:
-        self._engine = create_register_engine(url)
-
-    def create_schema(self) -> None:
-        """Upgrade the database to the newest schema migration, which has the users and
-        tokens tables; safe on every start. See storage.migrations."""
-        from storage.migrations import upgrade_database
-
-        upgrade_database(self._engine.url)
-
-    def close(self) -> None:
-        """Release pooled connections."""
-        self._engine.dispose()
+class UserDirectory(Store):
+    """Users and tokens in a SQL database."""
 
     def add(self, new: NewUser) -> User:
         """Add a user; an id taken before raises UserAlreadyExists."""

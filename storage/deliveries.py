@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -40,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row
 
 from domain.notices import Notice, NoticeKind, Recipient
-from storage.engine import NAMING_CONVENTION, UTCDateTime, create_register_engine
+from storage.engine import NAMING_CONVENTION, Store, UTCDateTime
 
 ClaimOutcome = Literal["new", "retry", "in_progress", "already_sent"]
 """new: first attempt, send. retry: an earlier attempt did not finish, send again.
@@ -101,49 +100,16 @@ class Delivery(BaseModel):
         return self.status == "sent" and self.message_id is not None
 
 
-class DeliveryLog:
-    """Claims, records and reports notice deliveries. Thread-safe: holds only the engine."""
+class DeliveryLog(Store):
+    """Claims, records and reports notice deliveries."""
 
     def __init__(
         self, engine_or_url: Engine | str, *, claim_lease: timedelta = DEFAULT_CLAIM_LEASE
     ) -> None:
         if claim_lease <= timedelta(0):
             raise ValueError(f"claim_lease must be positive, got {claim_lease}")
-        if isinstance(engine_or_url, str):
-            self._engine = create_register_engine(engine_or_url)
-            self._owns_engine = True
-        else:
-            self._engine = engine_or_url
-            self._owns_engine = False
+        super().__init__(engine_or_url)
         self._lease = claim_lease
-
-    @property
-    def engine(self) -> Engine:
-        """The underlying engine, for health checks and tests."""
-        return self._engine
-
-    def create_schema(self) -> None:
-        """Upgrade the database to the newest schema migration, which has the deliveries
-        table; safe to call on every start. See storage.migrations."""
-        from storage.migrations import upgrade_database
-
-        upgrade_database(self._engine.url)
-
-    def close(self) -> None:
-        """Release pooled connections, if the engine was created here."""
-        if self._owns_engine:
-            self._engine.dispose()
-
-    def __enter__(self) -> DeliveryLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def claim(self, notice: Notice, *, now: datetime | None = None) -> ClaimOutcome:
         """Claim the right to send ``notice`` now; see ClaimOutcome for what to do next.

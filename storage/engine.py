@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from sqlalchemy import DateTime, Dialect, create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -97,3 +98,48 @@ def _configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any)
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+class Store:
+    """What every store on the one database shares: an engine it opens from a URL (or is
+    given, and then leaves open for its owner), the schema upgrade, and closing.
+
+    Thread-safe: a store holds only the engine, and each call uses its own connection.
+    """
+
+    def __init__(self, engine_or_url: Engine | str) -> None:
+        if isinstance(engine_or_url, str):
+            self._engine = create_register_engine(engine_or_url)
+            self._owns_engine = True
+        else:
+            self._engine = engine_or_url
+            self._owns_engine = False
+
+    @property
+    def engine(self) -> Engine:
+        """The underlying engine, for health checks and tests."""
+        return self._engine
+
+    def create_schema(self) -> None:
+        """Upgrade the database to the newest schema migration (every store's tables: one
+        database, one chain of revisions); safe to call on every start."""
+        # Imported here: the migrations read every store's tables, so they import the stores.
+        from storage.migrations import upgrade_database
+
+        upgrade_database(self._engine.url)
+
+    def close(self) -> None:
+        """Release pooled connections, if the engine was opened here."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

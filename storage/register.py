@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from types import TracebackType
 
 from sqlalchemy import Table, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 
 from contracts.register import (
     APPROVED_OUTCOMES,
@@ -24,7 +22,7 @@ from contracts.register import (
     RegisterConflict,
     RegisterEntry,
 )
-from storage.engine import create_register_engine
+from storage.engine import Store
 from storage.register_tables import (
     agreed_funding_rows,
     entries_query,
@@ -65,42 +63,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 _OPTION_EXPORT_COLUMNS = tuple(column for column in EXPORT_COLUMNS if column.startswith("option_"))
 
 
-class DecisionRegister:
-    """The durable record of decisions, confirmations, evaluations and funding periods.
-
-    Thread-safe: it holds only the engine, and each call uses its own connection.
-    """
-
-    def __init__(self, url: str) -> None:
-        self._engine = create_register_engine(url)
-
-    @property
-    def engine(self) -> Engine:
-        """The underlying engine, for health checks and tests."""
-        return self._engine
-
-    def create_schema(self) -> None:
-        """Upgrade the database to the newest schema migration (the register's tables, the
-        delivery log's and the user directory's: one database, one chain of revisions);
-        safe to call on every start. See storage.migrations."""
-        from storage.migrations import upgrade_database
-
-        upgrade_database(self._engine.url)
-
-    def close(self) -> None:
-        """Release the engine's pooled connections."""
-        self._engine.dispose()
-
-    def __enter__(self) -> DecisionRegister:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+class DecisionRegister(Store):
+    """The durable record of decisions, confirmations, evaluations and funding periods."""
 
     def record(self, entry: RegisterEntry) -> bool:
         """Write `entry` once: True if written now, False if already recorded identically.

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from storage.accounts import users_table
-from storage.engine import NAMING_CONVENTION, UTCDateTime, create_register_engine
+from storage.engine import NAMING_CONVENTION, Store, UTCDateTime
 
 Clock = Callable[[], datetime]
 """Now, timezone-aware."""
@@ -136,21 +136,17 @@ class LiveSession:
     signed_in_by: str
 
 
-class SignInStore:
-    """Links, attempts and sessions in a SQL database; thread-safe, one connection per call.
+class SignInStore(Store):
+    """Links, attempts and sessions in a SQL database.
 
     ``session_idle``: a session with no request for this long is over. ``clock``: the
     time every expiry is judged by.
     """
 
     def __init__(self, url: str, *, session_idle: timedelta, clock: Clock = utc_now) -> None:
-        self._engine = create_register_engine(url)
+        super().__init__(url)
         self._idle = session_idle
         self._clock = clock
-
-    def close(self) -> None:
-        """Release pooled connections."""
-        self._engine.dispose()
 
     def user_ids_for_email(self, address: str) -> list[str]:
         """The users whose address this is, ignoring case; usually one, perhaps none."""
