@@ -24,6 +24,8 @@ from api.services import ApiServices
 from clients.connection import connect
 from config.logs import configure_logging
 from config.settings import Settings
+from devtools.cluster.command import add_arguments as add_cluster_arguments
+from devtools.cluster.command import run_cluster
 from devtools.devserver import DevServer
 from devtools.examples import EXAMPLES_DIR, write_examples
 from devtools.toolchain import ToolchainError, ensure_temporal_cli
@@ -112,6 +114,10 @@ def main() -> None:
     sub.add_parser("demo", help="the two seed cases through the API on a throwaway server")
     examples = sub.add_parser("examples", help="write examples/*.json from the seed cases")
     examples.add_argument("directory", nargs="?", type=Path, default=EXAMPLES_DIR)
+    cluster = sub.add_parser(
+        "cluster", help="the production topology (PostgreSQL, Temporal server, UI, workers, API)"
+    )
+    add_cluster_arguments(cluster)
     args = parser.parse_args()
     if args.command == "examples":
         for name in write_examples(args.directory):
@@ -122,6 +128,10 @@ def main() -> None:
     except ValidationError as error:
         print(settings_problems(error), file=sys.stderr)
         sys.exit(2)
+    if args.command == "cluster":
+        configure_logging(settings.log_level, settings.log_format)
+        asyncio.run(run_cluster(args))
+        return
     if args.command == "demo":
         from devtools.demo import main as demo_main
 

@@ -7,7 +7,8 @@ Maven Central with its full runtime classpath. Both are cached outside the
 clone, keyed by version, so CI and later runs skip the build.
 
 Run ``python -m devtools.toolchain`` to make sure both are present; it prints
-their paths and versions.
+their paths and versions. It also builds the production topology's Temporal server,
+schema tool and Web UI (devtools/cluster/binaries.py) into the same cache.
 """
 
 from __future__ import annotations
@@ -157,6 +158,14 @@ def main() -> int:
         print("test server: no Java/Maven; the SDK download will be used", file=sys.stderr)
     else:
         print(f"test server: {test_server.path} ({test_server.origin}) {TEST_SERVER_VERSION}")
+    if shutil.which("go") is None:
+        print("cluster: no Go toolchain; the cluster tests cannot run", file=sys.stderr)
+        return 0
+    # The production topology's server, schema tool and Web UI, for tests/cluster.
+    from devtools.cluster.binaries import ensure_cluster_binaries
+
+    cluster = ensure_cluster_binaries()
+    print(f"cluster: {cluster.server.parent} and {cluster.ui_server.parent}")
     return 0
 
 

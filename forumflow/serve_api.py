@@ -18,11 +18,15 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 import structlog
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from temporalio.client import RPCTimeoutOrCancelledError
 
 from adapters.outbox import Outbox
 from api.app import create_app
+from api.problems import ApiError, respond
 from api.services import ApiServices
 from clients.connection import connect
 from config.settings import Settings
@@ -122,12 +126,50 @@ def create_application(api: ApiServices, web: WebServices) -> FastAPI:
     app.include_router(pages_router)
     app.mount(ASSETS_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
     install_error_pages(app)
+    install_outage_answers(app)
     if not (STATIC_DIR / "govuk-frontend.min.css").is_file():
         log.warning(
             "the web pages have no GOV.UK Frontend assets: run scripts/setup",
             static=str(STATIC_DIR),
         )
     return app
+
+
+def install_outage_answers(app: FastAPI) -> None:
+    """503 with a Problem saying what is down, not a 500, while the database or the
+    workflow service cannot answer: a client's retry with the same Idempotency-Key is
+    then the right move, and the operators' log says which part is missing."""
+
+    async def database_down(request: Request, error: Exception) -> Response:
+        log.warning(
+            "database unavailable",
+            method=request.method,
+            path=request.url.path,
+            error=type(error).__name__,
+        )
+        return respond(
+            ApiError(
+                503,
+                "unavailable",
+                "The database did not answer; try again shortly with the same Idempotency-Key",
+                headers={"Retry-After": "5"},
+            )
+        )
+
+    async def workflow_service_late(request: Request, error: Exception) -> Response:
+        log.warning("workflow service did not answer in time", path=request.url.path)
+        return respond(
+            ApiError(
+                503,
+                "unavailable",
+                "The workflow service did not answer in time; try again",
+                headers={"Retry-After": "1"},
+            )
+        )
+
+    app.add_exception_handler(OperationalError, database_down)
+    app.add_exception_handler(InterfaceError, database_down)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, workflow_service_late)
 
 
 class _Server(uvicorn.Server):
