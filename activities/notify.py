@@ -11,10 +11,12 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from adapters.mailer import MailDeliveryError, SmtpMailer, build_email
 from contracts import names
 from contracts.activities import DeliveryReceipt
-from domain.notices import Notice, Recipient
+from domain.calendar import LONDON
+from domain.notices import Notice, NoticeKind, Recipient
 from domain.people import Role
-from storage.accounts import UserDirectory
+from storage.accounts import User, UserDirectory
 from storage.deliveries import DeliveryLog
+from storage.digests import DigestQueue
 
 OFFICES = frozenset({Role.chair, Role.clerk})
 """Roles a notice addresses as an office ("The chair"): whoever holds it hears of it.
@@ -45,6 +47,10 @@ class NotificationActivities:
     A recipient without an address is looked up in the user ``directory``: the chair
     and the clerk become the users holding that role, an officer or member the user
     of that role with that name. Whoever is not found stays in the log channel only.
+
+    A recipient who is a user that chose the daily digest is not emailed: the notice is
+    queued in ``digests`` for them, and the day's digest (activities.digest) sends it.
+    A notice queued for everyone it is for is recorded delivered, outcome ``queued``.
     """
 
     def __init__(
@@ -52,10 +58,12 @@ class NotificationActivities:
         mailer: SmtpMailer | None,
         deliveries: DeliveryLog,
         directory: UserDirectory | None = None,
+        digests: DigestQueue | None = None,
     ) -> None:
         self._mailer = mailer
         self._deliveries = deliveries
         self._directory = directory
+        self._digests = digests
 
     @activity.defn(name=names.DELIVER_NOTICE_ACTIVITY)
     def deliver(self, notice: Notice) -> DeliveryReceipt:
@@ -65,6 +73,11 @@ class NotificationActivities:
         cannot (every recipient refused, bad credentials, a malformed address) raise a
         non-retryable one saying why.
         """
+        return self.deliver_now(notice, queue_for_digests=True)
+
+    def deliver_now(self, notice: Notice, *, queue_for_digests: bool = False) -> DeliveryReceipt:
+        """Deliver ``notice`` once, by email (``deliver``'s work); with
+        ``queue_for_digests``, queued instead for the recipients who take the digest."""
         key = notice.idempotency_key
         notice = self._addressed(notice)
         claimed_at = datetime.now(UTC)
@@ -88,8 +101,11 @@ class NotificationActivities:
                 "by when it will have been sent or its claim will have expired",
                 type="NoticeDeliveryInProgress",
             )
+        queued: tuple[Recipient, ...] = ()
         try:
-            message_id = self._send(notice)
+            if queue_for_digests:
+                notice, queued = self._queue_for_digests(notice)
+            message_id = self._send(notice) if notice.recipients else None
             self._deliveries.mark_sent(key, message_id, datetime.now(UTC))
         except BaseException:
             # Best effort: if this fails too, the claim simply expires.
@@ -100,18 +116,22 @@ class NotificationActivities:
                     "could not release notice claim", extra={"idempotency_key": key}
                 )
             raise
-        outcome: Literal["sent", "logged_only"] = "sent" if message_id else "logged_only"
+        outcome: Literal["sent", "logged_only", "queued"] = (
+            "sent" if message_id else "queued" if queued and not notice.addressed else "logged_only"
+        )
         not_emailed = [_describe(r) for r in notice.recipients if message_id is None or not r.email]
         extra: dict[str, object] = {
             "idempotency_key": key,
             "kind": notice.kind.value,
             "request_ref": notice.request_ref,
-            "recipients": [_describe(r) for r in notice.recipients],
+            "recipients": [_describe(r) for r in (*notice.recipients, *queued)],
             "subject": notice.subject,
             "outcome": outcome,
             "message_id": message_id,
             "retry": claim == "retry",
         }
+        if queued:
+            extra["queued_for_digest"] = [_describe(r) for r in queued]
         if not_emailed:
             # The log is the only place these people's notice exists, so keep all of it.
             extra |= {"not_emailed": not_emailed, "body": notice.body}
@@ -120,8 +140,34 @@ class NotificationActivities:
             idempotency_key=key,
             outcome=outcome,
             message_id=message_id,
-            recipients=notice.recipients,
+            recipients=(*notice.recipients, *queued),
         )
+
+    def was_delivered(self, key: str) -> bool:
+        """Whether the notice under ``key`` has been delivered (emailed or logged)."""
+        return self._deliveries.was_sent(key)
+
+    def _queue_for_digests(self, notice: Notice) -> tuple[Notice, tuple[Recipient, ...]]:
+        """Queue ``notice`` for its recipients who take the daily digest; the notice for
+        the others (it may have none left), and who it was queued for."""
+        if self._digests is None or self._directory is None or notice.kind is NoticeKind.digest:
+            return notice, ()
+        takers: dict[str, User] = {
+            user.email.lower(): user for user in self._directory.taking_digests()
+        }
+        queued: list[Recipient] = []
+        others: list[Recipient] = []
+        now = datetime.now(UTC)
+        for recipient in notice.recipients:
+            user = takers.get((recipient.email or "").lower())
+            if user is None:
+                others.append(recipient)
+                continue
+            self._digests.queue(notice, user.user_id, now=now, day=now.astimezone(LONDON).date())
+            queued.append(recipient)
+        # A notice needs a recipient; with none left it is not emailed (and not logged twice).
+        remaining = notice.model_copy(update={"recipients": tuple(others)})
+        return remaining, tuple(queued)
 
     def _addressed(self, notice: Notice) -> Notice:
         """The notice to the people the directory says hold its recipients' roles."""

@@ -41,7 +41,7 @@ class ApiServices:
         directory.create_schema()
         return cls(
             settings=settings,
-            requests=FundingRequests(client, queue),
+            requests=FundingRequests(client, queue, settings.forum_settings(), register=register),
             meetings=ForumMeetings(client, queue),
             register=register,
             directory=directory,

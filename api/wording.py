@@ -8,8 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from api.schemas.problems import FieldProblem
-from domain.meeting.models import MEETING_ID_PATTERN
-from domain.values import REFERENCE_PATTERN, SLUG_PATTERN
+from domain.values import MEETING_ID_PATTERN, REFERENCE_PATTERN, SLUG_PATTERN
 
 
 def validation_problems(errors: Iterable[Mapping[str, Any]]) -> tuple[FieldProblem, ...]:

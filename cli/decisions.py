@@ -36,22 +36,46 @@ evaluation_app = typer.Typer(help="What the money achieved.", no_args_is_help=Tr
 def table_request(
     ctx: typer.Context,
     reference: Reference,
-    meeting_date: Annotated[date, DateOption("--meeting-date", help="the meeting's day")],
+    meeting: Annotated[
+        str | None,
+        typer.Option(
+            "--meeting",
+            help="the scheduled meeting's id: the request goes on its agenda and follows it",
+        ),
+    ] = None,
+    late_reason: Annotated[
+        str | None,
+        typer.Option("--late-reason", help="why papers are taken after the papers deadline"),
+    ] = None,
+    meeting_date: Annotated[
+        date | None,
+        DateOption("--meeting-date", help="without --meeting: the meeting's day"),
+    ] = None,
     file: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--file",
             "-f",
             "--membership",
             exists=True,
             dir_okay=False,
-            help="a JSON file of the forum's membership for that meeting",
+            help="without --meeting: a JSON file of the forum's membership for that meeting",
         ),
-    ],
+    ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
-    """Put the request on a meeting's agenda with the forum's membership (chair)."""
-    body = {"meeting_date": meeting_date.isoformat(), "membership": membership_body(file)}
+    """Put the request on a scheduled meeting's agenda (chair). Name the meeting with
+    --meeting; or give --meeting-date and --membership for a meeting forumflow does not
+    run, whose agenda the clerk keeps elsewhere."""
+    body: dict[str, Any] = {}
+    if meeting is not None:
+        body["meeting_id"] = meeting
+    if meeting_date is not None:
+        body["meeting_date"] = meeting_date.isoformat()
+    if file is not None:
+        body["membership"] = membership_body(file)
+    if late_reason is not None:
+        body["late_reason"] = late_reason
     act(ctx, Aggregate.request, reference, "table", body, idempotency_key)
 
 
@@ -73,6 +97,19 @@ def follow_meeting(
         "reason": reason,
     }
     act(ctx, Aggregate.request, reference, "follow_meeting", body, idempotency_key)
+
+
+def leave_agenda(
+    ctx: typer.Context,
+    reference: Reference,
+    meeting: Annotated[str, typer.Option("--meeting", help="the meeting it is tabled for")],
+    reason: Reason,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    """Send a tabled request back to option listing, off its meeting's agenda (chair;
+    forumflow does this itself when the item is removed or the meeting cancelled)."""
+    body = {"meeting_id": meeting, "reason": reason}
+    act(ctx, Aggregate.request, reference, "leave_agenda", body, idempotency_key)
 
 
 def withdraw(
@@ -233,6 +270,7 @@ def install(app: typer.Typer) -> None:
     """Add the commands of the forum's part to ``app``."""
     app.command("table")(table_request)
     app.command("follow-meeting")(follow_meeting)
+    app.command("leave-agenda")(leave_agenda)
     app.command("withdraw")(withdraw)
     app.command("attendance")(attendance)
     app.add_typer(vote_app, name="vote")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cli import decisions, meetings, records, requests, users
+from cli import decisions, funding, meetings, records, requests, users
 from cli.client import EXIT_CODES_HELP, Api
 from cli.session import Session
 
@@ -69,6 +69,7 @@ def main(
 
 requests.install(app)
 decisions.install(app)
+funding.install(app)
 meetings.install(app)
 records.install(app)
 users.install(app)

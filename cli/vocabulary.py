@@ -109,6 +109,7 @@ REQUEST_COMMANDS: dict[str, str] = {
     "set_recommendation": "forum recommend",
     "table": "forum table",
     "follow_meeting": "forum follow-meeting",
+    "leave_agenda": "forum leave-agenda",
     "withdraw": "forum withdraw",
     "record_attendance": "forum attendance",
     "open_vote": "forum vote open",
@@ -119,6 +120,8 @@ REQUEST_COMMANDS: dict[str, str] = {
     "record_minute": "forum minute record",
     "confirm_minutes": "forum minutes confirm",
     "report_evaluation": "forum evaluation report",
+    "confirm_funding": "forum funding confirm",
+    "record_spending": "forum spending record",
     "extend": "forum extend",
     "close": "forum close",
 }

@@ -217,6 +217,16 @@ class WorkflowRecords(Generic[StateT, OutcomeT]):
         """The workflow of the record with this id (its workflow id)."""
         return self._kind.handle(self._client, record_id)
 
+    @property
+    def client(self) -> Client:
+        """The Temporal client these records are driven through."""
+        return self._client
+
+    @property
+    def task_queue(self) -> str:
+        """The task queue these records' workflows run on."""
+        return self._task_queue
+
     async def _start(self, record_id: str, start: BaseModel) -> WorkflowHandle[Any, OutcomeT]:
         """Start the record's workflow; an id used before is refused, never reused."""
         try:

@@ -11,6 +11,8 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
+from clients.citations import resolve_citations_async
+from clients.meeting_links import resolved
 from clients.records import (
     NoSuchRecord,
     RecordAlreadyExists,
@@ -38,9 +40,10 @@ from domain.calendar import at_close_of_business, london_midnight, to_london
 from domain.errors import RuleViolation
 from domain.forum import ForumSettings
 from domain.people import Actor, Role
-from domain.request.commands import COMMAND_TRANSITION, Command
+from domain.request.commands import COMMAND_TRANSITION, Command, EditDraft
 from domain.request.draft import FundingSource, RequestDraft
 from domain.request.models import RequestState, Stage
+from storage.register import DecisionRegister
 
 
 class NoSuchRequest(NoSuchRecord):
@@ -104,8 +107,20 @@ class ListedRequest:
 class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
     """Creates, drives, reads and lists funding request workflows on one task queue."""
 
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        default_settings: ForumSettings | None = None,
+        *,
+        register: DecisionRegister | None = None,
+    ) -> None:
         super().__init__(client, task_queue, REQUESTS)
+        # Where a draft's citations are checked: the workflow cannot read the register.
+        self._register = register
+        # The forum's configured settings (config.Settings.forum_settings), for requests
+        # started without their own.
+        self._default_settings = default_settings or ForumSettings()
 
     async def create(
         self,
@@ -120,6 +135,8 @@ class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
         The domain's checks on who may start it (an officer, as its own author) run here
         first, so a refused start leaves no workflow behind.
         """
+        settings = settings or self._default_settings
+        draft = await resolve_citations_async(self._register, draft)
         try:
             RequestState.new(draft, actor, datetime.now(UTC), settings)
         except RuleViolation as violation:
@@ -129,7 +146,7 @@ class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
         start = StartRequest(
             draft=draft,
             actor=actor,
-            settings=settings or ForumSettings(),
+            settings=settings,
             scheduled_meetings=scheduled_meetings,
         )
         return await self._start(draft.reference, start)
@@ -146,6 +163,9 @@ class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
 
         The same ``idempotency_key`` sent twice (a retried client) has one effect.
         """
+        command = await resolved(self._client, reference, command, actor)
+        if isinstance(command, EditDraft):
+            command = EditDraft(draft=await resolve_citations_async(self._register, command.draft))
         return await send_request_transition(
             self._client, reference, command, actor, update_id=idempotency_key
         )

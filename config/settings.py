@@ -6,11 +6,39 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from domain.deadlines import DeadlineKind
+from domain.forum import (
+    DEFAULT_REMINDER_DAYS,
+    ForumSettings,
+    ReminderDays,
+    ReminderTiming,
+    SendHour,
+)
+
+
+class _KindTiming(BaseModel):
+    """One kind of deadline's reminders in FORUMFLOW_REMINDER_TIMINGS."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: tuple[ReminderDays, ...] = Field(description="days before the deadline; 0: on the day")
+    send_hour: SendHour | None = Field(
+        default=None, description="London hour; unset: the deadline's own time (5pm)"
+    )
 
 
 class Settings(BaseSettings):
@@ -128,6 +156,83 @@ class Settings(BaseSettings):
         ge=1,
         description="sign-in links one client IP address may ask for in 15 minutes",
     )
+
+    reminder_days: Annotated[tuple[ReminderDays, ...], NoDecode] = Field(
+        default=DEFAULT_REMINDER_DAYS,
+        description="reminders go this many days before each deadline, e.g. 28,7,1 (0: on "
+        "the day; empty: none), for every kind reminder_timings does not name",
+    )
+    reminder_send_hour: SendHour | None = Field(
+        default=None,
+        description="the London hour (0-23) those reminders go at; unset: the deadline's own "
+        "time (5pm)",
+    )
+    reminder_timings: dict[DeadlineKind, _KindTiming] = Field(
+        default_factory=dict,
+        description='per kind of deadline, as JSON: {"papers": {"days": [7, 1], "send_hour": '
+        "9}}; the kinds not named take reminder_days and reminder_send_hour",
+    )
+    digest_hour: SendHour = Field(
+        default=8,
+        description="the London hour each day's digest of notices goes to those who chose one",
+    )
+    daily_digest_schedule: bool | None = Field(
+        default=None,
+        description="keep the daily digest Schedule; unset: as annual_review_schedule, since "
+        "both need a server with Schedules",
+    )
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _comma_separated_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return tuple(int(part) for part in parts)
+            except ValueError:
+                raise ValueError(
+                    f"FORUMFLOW_REMINDER_DAYS: whole days separated by commas, e.g. 28,7,1; "
+                    f"got {value!r}"
+                ) from None
+        return value
+
+    @field_validator("reminder_send_hour", mode="before")
+    @classmethod
+    def _empty_hour_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _reminders_make_forum_settings(self) -> Self:
+        # Repeated days are the one rule the fields do not check themselves; refused
+        # here, a bad setting stops the process at start-up rather than at its first request.
+        try:
+            self.forum_settings()
+        except ValidationError as error:
+            problems = "; ".join(issue["msg"] for issue in error.errors(include_url=False))
+            raise ValueError(
+                f"FORUMFLOW_REMINDER_DAYS / FORUMFLOW_REMINDER_TIMINGS: {problems}"
+            ) from None
+        return self
+
+    @property
+    def keeps_daily_digest_schedule(self) -> bool:
+        """Whether the worker keeps the daily digest Schedule."""
+        if self.daily_digest_schedule is None:
+            return self.annual_review_schedule
+        return self.daily_digest_schedule
+
+    def forum_settings(self) -> ForumSettings:
+        """The forum settings requests and meetings start with when none are sent."""
+        return ForumSettings(
+            reminder_offsets_days=self.reminder_days,
+            reminder_send_hour=self.reminder_send_hour,
+            reminder_timings=tuple(
+                ReminderTiming(
+                    kind=kind.value, offsets_days=timing.days, send_hour=timing.send_hour
+                )
+                for kind, timing in sorted(self.reminder_timings.items())
+            ),
+        )
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -23,11 +23,12 @@ class RecordOutcome(BaseModel):
 
 
 class DeliveryReceipt(BaseModel):
-    """What delivering a notice did: emailed now, delivered before, or logged only;
-    and who it went to, once role recipients were looked up in the user directory."""
+    """What delivering a notice did: emailed now, delivered before, logged only, or
+    queued for the daily digest of everyone it is for; and who it went to, once role
+    recipients were looked up in the user directory."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     idempotency_key: str
-    outcome: Literal["sent", "already_sent", "logged_only"]
+    outcome: Literal["sent", "already_sent", "logged_only", "queued"]
     message_id: str | None = None
     recipients: tuple[Recipient, ...] = ()

@@ -18,11 +18,10 @@ from domain.meeting.models import (
     AgendaItem,
     CalendarMoment,
     MeetingAction,
-    MeetingId,
     MeetingStage,
 )
 from domain.people import Actor, Membership
-from domain.values import DomainModel, Text
+from domain.values import DomainModel, MeetingId, Text
 
 
 class MeetingStart(DomainModel):
@@ -59,6 +58,24 @@ class MeetingTransitionResult(DomainModel):
     transition: MeetingTransition
     stage: MeetingStage
     audit_entry: AuditEntry[MeetingStage]
+
+
+class MeetingMessage(DomainModel):
+    """A command another workflow sends a meeting (a request putting itself on the agenda,
+    a minute logging its actions), under an Update id fixed by the sender, so a retry has
+    one effect."""
+
+    meeting_id: MeetingId
+    update: MeetingUpdate
+    update_id: Text
+
+
+class MeetingReply(DomainModel):
+    """What the meeting did with a :class:`MeetingMessage`: accepted, or refused and why."""
+
+    accepted: bool
+    rule: str | None = Field(default=None, description="the refusal's rule code, if refused")
+    message: Text
 
 
 class MeetingOutcome(DomainModel):

@@ -15,6 +15,7 @@ from typing import Final
 FUNDING_REQUEST_WORKFLOW: Final = "FundingRequestWorkflow"
 MEETING_WORKFLOW: Final = "MeetingWorkflow"
 ANNUAL_REVIEW_WORKFLOW: Final = "AnnualReviewWorkflow"
+DAILY_DIGEST_WORKFLOW: Final = "DailyDigestWorkflow"
 SMOKE_WORKFLOW: Final = "SmokeWorkflow"
 
 # --- queries ---------------------------------------------------------------------------
@@ -36,6 +37,9 @@ SMOKE_RELEASE_UPDATE: Final = "release"
 
 CARRY_IN_SIGNAL: Final = "carry_in"
 """Sent to the next meeting with the items and actions the previous one carried forward."""
+FORWARD_PLAN_SIGNAL: Final = "forward_plan"
+"""Sent to each open request when a meeting is scheduled, moved or cancelled: the forum's
+meeting days as they now stand, against which its procurement plan is worked out."""
 
 # --- activities ------------------------------------------------------------------------
 
@@ -43,5 +47,9 @@ RECORD_REGISTER_ENTRY_ACTIVITY: Final = "register_record"
 LIST_RECURRENT_FUNDING_ACTIVITY: Final = "annual_review_list_recurrent"
 CARRY_FORWARD_ACTIVITY: Final = "meeting_carry_forward"
 PASS_ON_MOVE_ACTIVITY: Final = "meeting_pass_on_move"  # noqa: S105 -- "PASS" is no password
+PASS_ON_LEAVE_ACTIVITY: Final = "meeting_pass_on_leave"  # noqa: S105 -- "PASS" is no password
+ANNOUNCE_FORWARD_PLAN_ACTIVITY: Final = "meeting_announce_forward_plan"
+SEND_MEETING_COMMAND_ACTIVITY: Final = "request_send_meeting_command"
 DELIVER_NOTICE_ACTIVITY: Final = "notify_deliver"
+SEND_DIGESTS_ACTIVITY: Final = "notify_send_digests"
 SMOKE_GREET_ACTIVITY: Final = "smoke_greet"

@@ -31,6 +31,16 @@ class EntryKind(StrEnum):
     """The evaluation was reported; outcome is one of EVALUATION_OUTCOMES."""
     FUNDING_PERIOD = "funding_period"
     """An extension started a new funding period (a new cycle)."""
+    FUNDING_PENDING = "funding_pending"
+    """An approval was minuted whose money is not yet available; due_date is the day it
+    must be confirmed by."""
+    FUNDING_CONFIRMED = "funding_confirmed"
+    """The money a conditional approval waited on was confirmed on occurred_on."""
+    SPENDING_STARTED = "spending_started"
+    """Spending of the agreed money started on occurred_on; outcome says whether before
+    its funding was confirmed."""
+    CITATION = "citation"
+    """A request was tabled citing the entry ``cites`` in support of its paper."""
 
 
 # The register stores outcomes as text so it outlives any change to the enums; the
@@ -38,6 +48,7 @@ class EntryKind(StrEnum):
 APPROVED_OUTCOMES: frozenset[str] = frozenset(o.value for o in DecisionOutcome if o.is_approval)
 DECISION_OUTCOMES: frozenset[str] = frozenset(o.value for o in DecisionOutcome)
 EVALUATION_OUTCOMES: frozenset[str] = frozenset({"extended", "ended"})
+SPENDING_OUTCOMES: frozenset[str] = frozenset({"before_funding_confirmed", "funded"})
 
 _KINDS_AT_A_MEETING = frozenset(
     {EntryKind.DECISION, EntryKind.MINUTE_CONFIRMED, EntryKind.EVALUATION}
@@ -101,6 +112,37 @@ class PhaseTally(BaseModel):
         return value
 
 
+class EvaluationFigure(BaseModel):
+    """One measured result an evaluation reported, e.g. 707 referrals."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    measure: NonEmptyStr
+    value: int
+    unit: NonEmptyStr
+
+
+class PaymentByResultsFigure(BaseModel):
+    """What a provider paid by results was paid against one measure."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    measure: NonEmptyStr
+    target: int = Field(ge=0)
+    achieved: int = Field(ge=0)
+    amount_paid_pence: Pence
+
+
+class EvaluationEvidence(BaseModel):
+    """The evidence the forum decided an evaluation on: the measures and figures reported,
+    and any payment by results."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    outcomes: tuple[EvaluationFigure, ...] = ()
+    payment_by_results: tuple[PaymentByResultsFigure, ...] = ()
+
+
 class RegisterEntry(BaseModel):
     """One durable fact about a request, written once under its idempotency key."""
 
@@ -136,6 +178,20 @@ class RegisterEntry(BaseModel):
         default=(), description="a de-delegation's outcome and count in each school phase"
     )
     summary: str = ""
+    due_date: date | None = Field(
+        default=None, description="funding_pending: the day the funding must be confirmed by"
+    )
+    occurred_on: date | None = Field(
+        default=None,
+        description="funding_confirmed: the day it was confirmed; spending_started: the day "
+        "spending started",
+    )
+    cites: str | None = Field(
+        default=None, description="citation: the id (idempotency_key) of the entry cited"
+    )
+    evidence: EvaluationEvidence | None = Field(
+        default=None, description="evaluation: the measures, figures and payment by results"
+    )
     recorded_by: NonEmptyStr
     workflow_id: NonEmptyStr
     run_id: NonEmptyStr
@@ -160,7 +216,24 @@ class RegisterEntry(BaseModel):
             raise ValueError(
                 f"evaluation outcome {self.outcome!r} is not one of {sorted(EVALUATION_OUTCOMES)}"
             )
+        self._check_follow_through()
         return self
+
+    def _check_follow_through(self) -> None:
+        if self.kind is EntryKind.FUNDING_PENDING and self.due_date is None:
+            raise ValueError("a funding_pending entry needs the due_date")
+        if self.kind in (EntryKind.FUNDING_CONFIRMED, EntryKind.SPENDING_STARTED) and (
+            self.occurred_on is None
+        ):
+            raise ValueError(f"a {self.kind} entry needs the day it occurred_on")
+        if self.kind is EntryKind.FUNDING_CONFIRMED and not self.agreed_options:
+            raise ValueError("a funding_confirmed entry names the agreed option(s) confirmed")
+        if self.kind is EntryKind.SPENDING_STARTED and self.outcome not in SPENDING_OUTCOMES:
+            raise ValueError(
+                f"spending outcome {self.outcome!r} is not one of {sorted(SPENDING_OUTCOMES)}"
+            )
+        if self.kind is EntryKind.CITATION and not self.cites:
+            raise ValueError("a citation entry names the entry it cites")
 
     def _check_decision(self) -> None:
         if self.outcome not in DECISION_OUTCOMES:

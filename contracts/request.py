@@ -14,6 +14,7 @@ from domain.people import Actor, Role
 from domain.request.commands import AnyCommand, Transition
 from domain.request.draft import RequestDraft
 from domain.request.models import NoticeRecord, RequestState, Stage
+from domain.values import PlannableDate
 
 
 class _Message(BaseModel):
@@ -27,12 +28,19 @@ class StartRequest(_Message):
     actor: Actor
     settings: ForumSettings = Field(default_factory=ForumSettings)
     carried: RequestState | None = None
-    scheduled_meetings: tuple[date, ...] = Field(
+    scheduled_meetings: tuple[PlannableDate, ...] = Field(
         default=(), description="the forum's published meeting dates, for the procurement plan"
     )
     deadline_first_seen: dict[str, AwareDatetime] = Field(
         default_factory=dict, description="carried into a new period so reminders are not resent"
     )
+
+
+class ForwardPlan(_Message):
+    """The forum's meeting days as they now stand, sent to an open request whenever a
+    meeting is scheduled, moved or cancelled, so its plan is always against them."""
+
+    meeting_days: tuple[date, ...]
 
 
 class TransitionUpdate(_Message):

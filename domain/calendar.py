@@ -1,17 +1,19 @@
 """The deadline calendar of a Schools Forum: working days, paper deadlines, decision dates,
 and the London wall clock and UK dates every deadline is read in.
 
-Everything here is pure and deterministic so that workflows can call it: there is no I/O
-after import, no clock reading (every "today" is a parameter) and no dependency on
-Temporal. Bank holidays come from the ``holidays`` package (GB, England), frozen into a
-:class:`WorkingCalendar` value.
+Everything here is pure and deterministic so that workflows can call it: no clock
+reading (every "today" is a parameter) and no dependency on Temporal. Bank holidays come
+from the ``holidays`` package (GB, England), frozen into :class:`WorkingCalendar` values.
 
 Two consequences for workflow code:
 
-* :meth:`WorkingCalendar.england_and_wales` reads the package's translation files, so
-  it must not run inside the workflow sandbox. The default calendar is built when this
-  module is imported; workers should pass ``domain`` (and ``holidays``) through the
-  sandbox so that import happens once, outside it.
+* The default calendar answers for every year the package has England's bank holidays
+  for (1872 to 2100 in holidays 0.109). The years most records fall in (2000 to 2060)
+  are built when this module is imported; any other year is built on first use and kept
+  for the life of the process. Either way a year's answer depends only on the year (and
+  the package's version), so a workflow replays the same on any worker. Workers pass
+  ``domain`` (and ``holidays``) through the workflow sandbox, so the package runs as
+  itself there.
 * A ``holidays`` upgrade can change the list (new one-off bank holidays are added as
   they are announced). A workflow that must replay identically across such an upgrade
   should take a :class:`WorkingCalendar` snapshot as input (it is a plain frozen
@@ -23,6 +25,7 @@ from __future__ import annotations
 import bisect
 import calendar as _stdlib_calendar
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -34,9 +37,16 @@ LONDON = ZoneInfo("Europe/London")
 
 CLOSE_OF_BUSINESS = time(17, 0)
 
-# Wide enough for any forum record we will hold, small enough to build in ~50 ms.
+# The years most forum records fall in, built at import; others are built on first use.
 DEFAULT_FIRST_YEAR = 2000
 DEFAULT_LAST_YEAR = 2060
+
+_ENGLAND = holidays.country_holidays("GB", subdiv="ENG", language="en_GB")
+
+SUPPORTED_FIRST_YEAR: int = _ENGLAND.start_year
+SUPPORTED_LAST_YEAR: int = _ENGLAND.end_year
+"""The years the ``holidays`` package lists England's bank holidays for; outside them it
+lists none, which would read as "no bank holidays", so the calendar refuses them."""
 
 # Financial years (and so DSG funding years) start on 1 April in England.
 _FINANCIAL_YEAR_START_MONTH = 4
@@ -186,16 +196,99 @@ def _weekdays_before(ordinal: int) -> int:
     return full_weeks * 5 + min(extra, 5)
 
 
+_ENGLAND_LOCK = threading.Lock()
+
+
+@functools.cache
+def _england_year(year: int) -> WorkingCalendar:
+    """England's bank holidays in ``year``, as a one-year calendar (built once a process).
+
+    They come from the package's object made at import, which loaded its translation
+    files then: building another one would read them again, which is I/O, refused
+    inside the workflow sandbox. That object fills in a year when first asked about
+    it; the lock keeps two workflow threads from filling it at once. England's
+    substitute days never leave their year, so a year's list is the same whichever
+    years were filled before it.
+    """
+    with _ENGLAND_LOCK:
+        _ENGLAND.get(date(year, 1, 1))  # asking about a day fills in its year
+        entries = tuple(sorted((d, str(name)) for d, name in _ENGLAND.items() if d.year == year))
+    return WorkingCalendar(first_year=year, last_year=year, bank_holidays=entries)
+
+
+@dataclass(frozen=True)
+class EnglandAndWalesCalendar(WorkingCalendar):
+    """England and Wales working days for every year the ``holidays`` package lists.
+
+    ``first_year``..``last_year`` is that whole span. ``bank_holidays`` holds the
+    years built in advance (``DEFAULT_FIRST_YEAR``..``DEFAULT_LAST_YEAR``), answered by
+    bisection as before; any other year is built on first use (a fraction of a
+    millisecond) and kept. A date outside the span raises ``ValueError`` like any
+    calendar's.
+    """
+
+    @classmethod
+    def build(cls) -> EnglandAndWalesCalendar:
+        """The calendar, with the common years built now."""
+        common = WorkingCalendar.england_and_wales(DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR)
+        return cls(
+            first_year=SUPPORTED_FIRST_YEAR,
+            last_year=SUPPORTED_LAST_YEAR,
+            bank_holidays=common.bank_holidays,
+        )
+
+    def _year(self, year: int) -> WorkingCalendar | None:
+        """The calendar to ask about ``year``: None for the years built in advance."""
+        if DEFAULT_FIRST_YEAR <= year <= DEFAULT_LAST_YEAR:
+            return None
+        return _england_year(year)
+
+    def bank_holiday_name(self, d: date) -> str | None:
+        """The bank holiday's name on ``d`` (as the ``holidays`` package gives it), else None."""
+        self._check_span(d)
+        other = self._year(d.year)
+        return super().bank_holiday_name(d) if other is None else other.bank_holiday_name(d)
+
+    def is_working_day(self, d: date) -> bool:
+        """True when ``d`` is Monday to Friday and not a bank holiday."""
+        self._check_span(d)
+        other = self._year(d.year)
+        return super().is_working_day(d) if other is None else other.is_working_day(d)
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Clear working days strictly between ``a`` and ``b`` (see WorkingCalendar's)."""
+        if b < a:
+            raise ValueError(f"{b.isoformat()} is before {a.isoformat()}")
+        self._check_span(a)
+        self._check_span(b)
+        if self._year(a.year) is None and self._year(b.year) is None:
+            return super().working_days_between(a, b)
+        first, last = a.toordinal() + 1, b.toordinal() - 1
+        if first > last:
+            return 0
+        weekdays = _weekdays_before(last + 1) - _weekdays_before(first)
+        holidays_in_range = 0
+        for year in range(a.year, b.year + 1):
+            other = self._year(year)
+            ordinals = self._weekday_ordinals if other is None else other._weekday_ordinals
+            low = max(first, date(year, 1, 1).toordinal())
+            high = min(last, date(year, 12, 31).toordinal())
+            holidays_in_range += bisect.bisect_right(ordinals, high) - bisect.bisect_left(
+                ordinals, low
+            )
+        return weekdays - holidays_in_range
+
+
 # Built at import, not on first use: the holidays package reads its translation files
 # while constructing, which is I/O and is refused inside the Temporal workflow sandbox.
 # Building here means a worker that passes this module through the sandbox does that
 # I/O once at start-up, and one that forgets fails loudly at workflow validation
 # instead of mid-workflow.
-_DEFAULT_CALENDAR = WorkingCalendar.england_and_wales(DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR)
+_DEFAULT_CALENDAR = EnglandAndWalesCalendar.build()
 
 
 def default_calendar() -> WorkingCalendar:
-    """The England and Wales calendar for 2000-2060 (built once, at import)."""
+    """The England and Wales calendar for every year the holidays package lists."""
     return _DEFAULT_CALENDAR
 
 

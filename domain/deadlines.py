@@ -44,6 +44,7 @@ class DeadlineKind(StrEnum):
     annual_dsg_decision = "annual_dsg_decision"
     procurement_decision = "procurement_decision"
     action_due = "action_due"
+    funding_confirmation = "funding_confirmation"
 
 
 class Deadline(DomainModel):
@@ -121,6 +122,21 @@ def request_deadlines(
             plan.report_due,
             "Evaluation report to the forum",
             Role.officer,
+            escalates=True,
+        )
+    minute = state.minute
+    if (
+        funded
+        and minute is not None
+        and minute.funding_due is not None
+        and state.funding_confirmation is None
+    ):
+        add(
+            DeadlineKind.funding_confirmation,
+            minute.funding_due,
+            f"Confirm the funding agreed on condition: {minute.funding_condition}",
+            Role.officer,
+            # Money being spent that was never confirmed is seed 000's story: the chair hears.
             escalates=True,
         )
     if funded:

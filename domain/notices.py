@@ -40,6 +40,7 @@ _DUE_NOUNS: dict[DeadlineKind, str] = {
     DeadlineKind.annual_dsg_decision: "annual DSG decision",
     DeadlineKind.procurement_decision: "procurement decision",
     DeadlineKind.action_due: "action",
+    DeadlineKind.funding_confirmation: "funding confirmation",
 }
 
 _ROLE_LABELS: dict[Role, str] = {
@@ -61,6 +62,8 @@ class NoticeKind(StrEnum):
     escalation = "escalation"
     action_carried_forward = "action_carried_forward"
     warning = "warning"
+    digest = "digest"
+    """One person's notices of a day, in one email, for those who chose the daily digest."""
 
 
 class Recipient(DomainModel):

@@ -15,9 +15,12 @@ serialised and a stored value cannot disagree with its own parts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from typing import Annotated, Any, Protocol, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from domain.calendar import format_uk_date, to_london
 
 
 class DomainModel(BaseModel):
@@ -62,8 +65,46 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,40}$"
 Reference = Annotated[str, Field(pattern=REFERENCE_PATTERN)]
 """A request's reference, e.g. SMF-2018-EHP: it names the request everywhere."""
 
+MEETING_ID_PATTERN = r"^meeting-[a-z0-9][a-z0-9-]{1,60}$"
+MeetingId = Annotated[str, Field(pattern=MEETING_ID_PATTERN)]
+"""A meeting's id, which is also its workflow id, e.g. "meeting-2018-07-04"; a request
+names the meeting it is tabled for by it."""
+
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+FIRST_PLANNABLE_DAY = date(2000, 1, 1)
+LAST_PLANNABLE_DAY = date(2099, 12, 31)
+"""The days a person may give a request or a meeting: every deadline worked out from
+them (papers and minutes working days, lead-ins, reminders) stays inside the years the
+working-day calendar knows England's bank holidays for (1872 to 2100), so no date typed
+in can make a workflow fail."""
+
+PLANNABLE_RULE = (
+    f"plannable-date: a day from {format_uk_date(FIRST_PLANNABLE_DAY)} to "
+    f"{format_uk_date(LAST_PLANNABLE_DAY)}"
+)
+
+
+def _plannable_day(day: date) -> date:
+    if not FIRST_PLANNABLE_DAY <= day <= LAST_PLANNABLE_DAY:
+        raise ValueError(f"{PLANNABLE_RULE}, not {format_uk_date(day)}")
+    return day
+
+
+def _plannable_moment(moment: datetime) -> datetime:
+    day = to_london(moment).date()
+    if not FIRST_PLANNABLE_DAY <= day <= LAST_PLANNABLE_DAY:
+        raise ValueError(f"{PLANNABLE_RULE} on the London calendar, not {format_uk_date(day)}")
+    return moment
+
+
+PlannableDate = Annotated[date, AfterValidator(_plannable_day)]
+"""A day a person gives (a period's ends, a service start, a meeting day, a report's due
+date), within FIRST_PLANNABLE_DAY..LAST_PLANNABLE_DAY."""
+
+PlannableMoment = Annotated[AwareDatetime, AfterValidator(_plannable_moment)]
+"""An instant a person gives (a meeting's start) whose London day is plannable."""
 
 
 def format_pence(pence: int) -> str:

@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[group.value for group in MemberGroup],
         help="the group a forum member represents (members only)",
     )
+    add.add_argument(
+        "--digest",
+        action="store_true",
+        help="send this person one email a day listing their notices (the daily digest) "
+        "instead of one email per notice",
+    )
     return parser
 
 

@@ -106,6 +106,7 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
             email=args.email,
             roles=frozenset(Role(role) for role in args.role),
             group=MemberGroup(args.group) if args.group else None,
+            daily_digest=bool(getattr(args, "digest", False)),
         )
     except ValidationError as error:
         problems = "; ".join(
@@ -126,8 +127,9 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
         return _refuse(f"{error} in {where_users_are(settings)}")
     except SQLAlchemyError as error:
         return _refuse(f"cannot write to {where_users_are(settings)}: {_one_line(error)}")
+    digest = " Their notices come in one email a day." if user.daily_digest else ""
     print(
-        f"Added {user.user_id} ({user.name}) to {where_users_are(settings)}. "
+        f"Added {user.user_id} ({user.name}) to {where_users_are(settings)}.{digest} "
         f"Mint a token: python -m forumflow token {user.user_id}"
     )
     return 0

@@ -15,12 +15,14 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     MetaData,
     String,
     Table,
     Text,
+    false,
     insert,
     select,
     update,
@@ -48,6 +50,13 @@ users_table = Table(
     Column("roles", Text, nullable=False),
     Column("member_group", String(40), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column(
+        "daily_digest",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="notices gathered into one email a day instead of one email each",
+    ),
 )
 
 tokens_table = Table(
@@ -87,6 +96,10 @@ class NewUser(BaseModel):
     email: Email
     roles: frozenset[Role] = Field(min_length=1)
     group: MemberGroup | None = Field(default=None, description="forum members only")
+    daily_digest: bool = Field(
+        default=False,
+        description="notices come in one email a day (the daily digest) instead of one each",
+    )
 
     @model_validator(mode="after")
     def _group_for_members(self) -> Self:
@@ -145,6 +158,7 @@ class UserDirectory(Store):
                         roles=",".join(sorted(role.value for role in new.roles)),
                         member_group=new.group.value if new.group else None,
                         created_at=now,
+                        daily_digest=new.daily_digest,
                     )
                 )
         except IntegrityError:
@@ -170,6 +184,22 @@ class UserDirectory(Store):
     def holding(self, role: Role) -> list[User]:
         """Every user who holds ``role``, by id."""
         return [user for user in self.all() if role in user.roles]
+
+    def set_daily_digest(self, user_id: str, daily_digest: bool) -> User:
+        """Choose whether ``user_id``'s notices come as one daily digest; UnknownUser if none."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(users_table)
+                .where(users_table.c.user_id == user_id)
+                .values(daily_digest=daily_digest)
+            )
+        if result.rowcount == 0:
+            raise UnknownUser(user_id)
+        return self.get(user_id)
+
+    def taking_digests(self) -> list[User]:
+        """Every user who chose the daily digest, by id."""
+        return [user for user in self.all() if user.daily_digest]
 
     def is_empty(self) -> bool:
         """Whether nobody has been added yet (the first run seeds the first users)."""
@@ -229,4 +259,5 @@ def _user(row: object) -> User:
         roles=roles,
         group=MemberGroup(group) if group else None,
         created_at=mapping["created_at"],
+        daily_digest=bool(mapping["daily_digest"]),
     )

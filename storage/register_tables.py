@@ -33,7 +33,13 @@ from sqlalchemy import (
     select,
 )
 
-from contracts.register import AgreedFunding, EntryKind, PhaseTally, RegisterEntry
+from contracts.register import (
+    AgreedFunding,
+    EntryKind,
+    EvaluationEvidence,
+    PhaseTally,
+    RegisterEntry,
+)
 from storage.engine import NAMING_CONVENTION, UTCDateTime
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -69,6 +75,11 @@ register_entries = Table(
     # before phases were recorded, read back as none.
     Column("phases", JSON, nullable=True),
     Column("summary", Text, nullable=False),
+    # The follow-through of a decision, NULL on entries of the kinds that have none.
+    Column("due_date", Date, nullable=True),
+    Column("occurred_on", Date, nullable=True),
+    Column("cites", Text, nullable=True),
+    Column("evidence", JSON, nullable=True),
     Column("recorded_by", Text, nullable=False),
     Column("workflow_id", Text, nullable=False),
     Column("run_id", Text, nullable=False),
@@ -78,6 +89,7 @@ register_entries = Table(
     CheckConstraint("period_end >= period_start", name="period_ordered"),
     Index(None, "request_ref", "recorded_at"),
     Index(None, "kind", "effective_date"),
+    Index(None, "cites"),
 )
 
 register_agreed_funding = Table(
@@ -119,6 +131,10 @@ def entry_row(entry: RegisterEntry) -> dict[str, Any]:
         "amendments": list(entry.amendments),
         "phases": [phase.model_dump() for phase in entry.phases],
         "summary": entry.summary,
+        "due_date": entry.due_date,
+        "occurred_on": entry.occurred_on,
+        "cites": entry.cites,
+        "evidence": entry.evidence.model_dump(mode="json") if entry.evidence else None,
         "recorded_by": entry.recorded_by,
         "workflow_id": entry.workflow_id,
         "run_id": entry.run_id,
@@ -210,6 +226,14 @@ def _entry_from_rows(rows: Sequence[Row[Any]]) -> RegisterEntry:
         amendments=tuple(first.amendments),
         phases=tuple(PhaseTally.model_validate(phase) for phase in first.phases or ()),
         summary=first.summary,
+        due_date=first.due_date,
+        occurred_on=first.occurred_on,
+        cites=first.cites,
+        evidence=(
+            EvaluationEvidence.model_validate(first.evidence, strict=False)
+            if first.evidence
+            else None
+        ),
         recorded_by=first.recorded_by,
         workflow_id=first.workflow_id,
         run_id=first.run_id,

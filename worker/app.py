@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.annual_review import AnnualReviewActivities
+from activities.digest import DigestActivities
 from activities.meetings import MeetingActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
@@ -22,9 +23,11 @@ from adapters.outbox import Outbox
 from config.settings import Settings
 from storage.accounts import UserDirectory
 from storage.deliveries import DeliveryLog
+from storage.digests import DigestQueue
 from storage.migrations import upgrade_database
 from storage.register import DecisionRegister
 from workflows.annual_review import AnnualReviewWorkflow
+from workflows.daily_digest import DailyDigestWorkflow
 from workflows.funding_request import FundingRequestWorkflow
 from workflows.meeting import MeetingWorkflow
 from workflows.smoke import SmokeWorkflow
@@ -37,6 +40,7 @@ class WorkerDependencies:
     register: DecisionRegister
     notifications: NotificationActivities
     smoke: SmokeActivities = field(default_factory=SmokeActivities)
+    digests: DigestActivities | None = None
 
     @classmethod
     def from_settings(
@@ -52,17 +56,26 @@ class WorkerDependencies:
             register.engine, claim_lease=timedelta(seconds=settings.notice_claim_lease_seconds)
         )
         directory = UserDirectory(settings.resolved_register_url)
+        digests = DigestQueue(register.engine)
+        notifications = NotificationActivities(
+            mailer_from_settings(settings, outbox), deliveries, directory, digests
+        )
         return cls(
             register=register,
-            notifications=NotificationActivities(
-                mailer_from_settings(settings, outbox), deliveries, directory
-            ),
+            notifications=notifications,
+            digests=DigestActivities(notifications, digests, directory),
         )
 
 
 def workflow_classes() -> Sequence[type]:
     """Every workflow this worker runs."""
-    return [FundingRequestWorkflow, MeetingWorkflow, AnnualReviewWorkflow, SmokeWorkflow]
+    return [
+        FundingRequestWorkflow,
+        MeetingWorkflow,
+        AnnualReviewWorkflow,
+        DailyDigestWorkflow,
+        SmokeWorkflow,
+    ]
 
 
 def activity_functions(client: Client, deps: WorkerDependencies) -> Sequence[Callable[..., Any]]:
@@ -73,8 +86,12 @@ def activity_functions(client: Client, deps: WorkerDependencies) -> Sequence[Cal
         deps.notifications.deliver,
         meetings.carry_forward,
         meetings.pass_on_move,
+        meetings.pass_on_leave,
+        meetings.send_meeting_command,
+        meetings.announce_forward_plan,
         AnnualReviewActivities(deps.register).list_recurrent,
         deps.smoke.greet,
+        *([deps.digests.send_digests] if deps.digests is not None else []),
     ]
 
 

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from adapters.outbox import Outbox, embedded_outbox
 from clients.connection import connect
+from clients.digest_schedule import daily_digest_schedule_id, ensure_daily_digest_schedule
 from clients.schedules import annual_review_schedule_id, ensure_annual_review_schedule
 from config.logs import configure_logging
 from config.settings import Settings
@@ -45,6 +46,13 @@ async def serve(
             task_queue=settings.task_queue,
             decision_month=settings.dsg_decision_month,
             schedule_id=annual_review_schedule_id(settings.temporal_namespace),
+        )
+    if settings.keeps_daily_digest_schedule:
+        await ensure_daily_digest_schedule(
+            client,
+            task_queue=settings.task_queue,
+            hour=settings.digest_hour,
+            schedule_id=daily_digest_schedule_id(settings.temporal_namespace),
         )
     worker = build_worker(
         client,

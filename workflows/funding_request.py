@@ -13,19 +13,19 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
+from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from contracts import names
-    from contracts.activities import RecordOutcome
     from contracts.register import RegisterEntry
     from contracts.request import (
         AllowedActions,
         AllowedActionsQuery,
         AuditTrail,
+        ForwardPlan,
         RequestDeadlines,
         RequestOutcome,
         RequestOverview,
@@ -46,14 +46,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.background import Backlog
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
+    from workflows.register_writes import write_entry
     from workflows.request_alarms import DeadlineWatch
+    from workflows.request_links import messages_for, refused_placement, send
     from workflows.request_notices import deliver
     from workflows.request_search import publish_search_attributes, typed_search_attributes
 
 KNOWN_TRANSITIONS = frozenset(transition.value for transition in Transition)
-REGISTER_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
-)
+FOLLOW_THROUGH = "follow-through"
+"""Requests started since this patch put themselves on the agenda of the meeting they are
+tabled for and log their minutes' actions at the meetings they are due; requests started
+before it keep doing what they did."""
 
 
 @workflow.defn(name=names.FUNDING_REQUEST_WORKFLOW)
@@ -75,6 +78,7 @@ class FundingRequestWorkflow:
         self._watch = DeadlineWatch(
             start.actor, start.deadline_first_seen, start.scheduled_meetings
         )
+        self._follow_through = workflow.patched(FOLLOW_THROUGH)
         # Notices go out beside the run loop: while the mail server says "try later",
         # the register writes that transitions wait on must not wait for it.
         self._notices: Backlog[tuple[Notice, datetime]] = Backlog(self._deliver, self._wake)
@@ -115,7 +119,7 @@ class FundingRequestWorkflow:
                     draft=self._state.draft,
                     actor=start.actor,
                     carried=self._state,
-                    scheduled_meetings=start.scheduled_meetings,
+                    scheduled_meetings=self._meetings,
                     deadline_first_seen=self._watch.first_seen,
                 ),
                 search_attributes=typed_search_attributes(self._state),
@@ -140,13 +144,7 @@ class FundingRequestWorkflow:
         self._record_notice(await deliver(*due))
 
     async def _write(self, entry: RegisterEntry) -> None:
-        await workflow.execute_activity(
-            names.RECORD_REGISTER_ENTRY_ACTIVITY,
-            entry,
-            result_type=RecordOutcome,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=REGISTER_RETRY,
-        )
+        await write_entry(entry)
         self._register_keys.append(entry.idempotency_key)
         self._written_keys.add(entry.idempotency_key)
 
@@ -154,7 +152,9 @@ class FundingRequestWorkflow:
         update = decode_update(name, args, KNOWN_TRANSITIONS, TransitionUpdate)
         return Transition(name), update.actor, update.command
 
-    def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[Transition, RequestState]:
+    def _apply(
+        self, name: str, args: Sequence[RawValue]
+    ) -> tuple[Transition, Actor, Command, RequestState]:
         transition, actor, command = self._decode(name, args)
         if self._next_cycle_started:
             raise refusal(
@@ -163,7 +163,7 @@ class FundingRequestWorkflow:
                 )
             )
         try:
-            return transition, apply(self._state, command, actor, workflow.now())
+            return transition, actor, command, apply(self._state, command, actor, workflow.now())
         except RuleViolation as violation:
             raise refusal(violation) from None
 
@@ -174,7 +174,7 @@ class FundingRequestWorkflow:
         The state changes before the first await, so transitions arriving
         meanwhile see it; the main loop writes the entries in order.
         """
-        transition, after = self._apply(name, args)
+        transition, actor, command, after = self._apply(name, args)
         before, self._state = self._state, after
         info = workflow.info()
         entries = entries_for_transition(
@@ -192,13 +192,35 @@ class FundingRequestWorkflow:
         keys = tuple(entry.idempotency_key for entry in entries)
         if keys:
             await workflow.wait_condition(lambda: set(keys) <= self._written_keys)
+        if self._follow_through:
+            await self._tell_meetings(command, actor, before, after)
         return TransitionResult(
             transition=transition,
-            stage=after.stage,
+            stage=self._state.stage if self._follow_through else after.stage,
             cycle=after.cycle,
             audit_entry=after.audit[-1],
             register_keys=keys,
         )
+
+    async def _tell_meetings(
+        self, command: Command, actor: Actor, before: RequestState, after: RequestState
+    ) -> None:
+        """Put the request on its meeting's agenda (back to option listing if the meeting
+        will not take it) and log its minute's actions at their meetings."""
+        for message in messages_for(command, actor, before, after):
+            reply = await send(message)
+            back = refused_placement(self._state, message, reply, actor, workflow.now())
+            if back is not None:
+                self._state, self._state_changed = back, True
+                publish_search_attributes(self._state, self._published)
+
+    @workflow.signal(name=names.FORWARD_PLAN_SIGNAL)
+    def forward_plan(self, plan: ForwardPlan) -> None:
+        """Take the forum's meeting days as they now stand: the procurement plan, its
+        reminders and the drafting warnings are worked out against them from now on."""
+        self._meetings = plan.meeting_days
+        self._watch.replan(plan.meeting_days)
+        self._state_changed = True
 
     @transition.validator
     def validate_transition(self, name: str, args: Sequence[RawValue]) -> None:

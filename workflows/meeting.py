@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ActivityError
+from temporalio.common import RawValue, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
     from contracts import names, search_attributes
-    from contracts.activities import DeliveryReceipt
     from contracts.meeting import (
         MeetingOutcome,
         MeetingStart,
@@ -31,22 +29,38 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.calendar import london_midnight
     from domain.errors import RuleViolation
-    from domain.meeting.carry import carried_forward_notices, carry_forward_of, carry_in
+    from domain.meeting.actions import absent_owner_notices, next_reminder_at, reminders_due
+    from domain.meeting.carry import (
+        carried_forward_notices,
+        carry_forward_of,
+        carry_in,
+        follow_carried_of,
+        leave_agenda_of,
+    )
     from domain.meeting.clock import next_clock_instant, on_clock, with_note
     from domain.meeting.commands import MeetingTransition
     from domain.meeting.lifecycle import agenda_of, new_meeting
     from domain.meeting.lifecycle import apply as apply_meeting
-    from domain.meeting.models import CarriedIn, FollowMove, MeetingAgenda, MeetingState
+    from domain.meeting.models import (
+        CarriedIn,
+        ForwardPlanChange,
+        MeetingAgenda,
+        MeetingStage,
+        MeetingState,
+    )
+    from domain.notices import Notice
+    from domain.values import evolve
     from workflows.background import Backlog
-    from workflows.meeting_moves import move_to_pass_on, pass_on, why
+    from workflows.meeting_messages import Message, move_to_pass_on, pass_on
+    from workflows.meeting_notices import carry_forward, deliver
     from workflows.refusals import decode_update, refusal
 
 KNOWN_TRANSITIONS = frozenset(t.value for t in MeetingTransition)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
-)
-CARRY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 _UNSET = object()
+FOLLOW_THROUGH = "follow-through"
+"""Meetings scheduled since this patch send removed and cancelled items back to option
+listing, move carried-in requests to themselves and announce the forum's meeting days;
+meetings scheduled before it keep doing what they did."""
 
 
 @workflow.defn(name=names.MEETING_WORKFLOW)
@@ -68,17 +82,24 @@ class MeetingWorkflow:
         )
         self._changed = False
         self._published: dict[str, object] = {}
-        self._moves: Backlog[FollowMove] = Backlog(self._pass_on)
+        self._messages: Backlog[Message] = Backlog(self._pass_on)
+        self._notices: Backlog[Notice] = Backlog(self._deliver)
+        self._follow_through = workflow.patched(FOLLOW_THROUGH)
 
     @workflow.run
     async def run(self, start: MeetingStart) -> MeetingOutcome:
         """Run the meeting's clock until it ends, then tell the chair about open actions
         and carry unfinished business to the next meeting."""
         self._publish_search_attributes()
+        if self._follow_through and not self._state.stage.is_final:
+            day = self._state.meeting_day
+            self._messages.add(ForwardPlanChange(meeting_id=self._state.meeting_id, day=day))
         while not self._state.stage.is_final:
-            await self._sleep_until(next_clock_instant(self._state))
+            await self._sleep_until(self._next_instant(self._state))
             self._set(on_clock(self._state, workflow.now()))
-        await self._moves.finished()
+            self._queue_action_notices()
+        await self._messages.finished()
+        await self._notices.finished()
         notice_keys = await self._send_notices()
         carried = await self._carry_forward()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -103,7 +124,7 @@ class MeetingWorkflow:
                 await workflow.wait_condition(lambda: self._changed, timeout=delay)
 
     def _set(self, after: MeetingState) -> None:
-        moved = next_clock_instant(after) != next_clock_instant(self._state)
+        moved = self._next_instant(after) != self._next_instant(self._state)
         self._changed = self._changed or moved or after.stage.is_final
         self._state = after
         self._publish_search_attributes()
@@ -111,48 +132,48 @@ class MeetingWorkflow:
     def _note(self, transition: str, summary: str) -> None:
         self._state = with_note(self._state, workflow.now(), transition, summary)
 
-    async def _pass_on(self, move: FollowMove) -> None:
-        self._note(*await pass_on(move))
+    async def _pass_on(self, message: Message) -> None:
+        note = await pass_on(message)
+        if note is not None:
+            self._note(*note)
 
     async def _send_notices(self) -> tuple[str, ...]:
         sent = []
         for notice in carried_forward_notices(self._state):
-            try:
-                await workflow.execute_activity(
-                    names.DELIVER_NOTICE_ACTIVITY,
-                    notice,
-                    result_type=DeliveryReceipt,
-                    start_to_close_timeout=timedelta(minutes=1),
-                    schedule_to_close_timeout=timedelta(days=1),
-                    retry_policy=NOTIFY_RETRY,
-                )
-            except ActivityError as error:
-                self._note("notice_failed", f"Notice {notice.idempotency_key} failed: {why(error)}")
-                continue
-            sent.append(notice.idempotency_key)
-            self._note("notice_sent", f"Told the chair: {notice.subject}.")
+            went, note = await deliver(notice)
+            self._note(*note)
+            if went:
+                sent.append(notice.idempotency_key)
         return tuple(sent)
+
+    async def _deliver(self, notice: Notice) -> None:
+        self._note(*(await deliver(notice))[1])
+
+    def _queue_action_notices(self) -> None:
+        """Owners' reminders now due, and the chair's notice of an absent owner."""
+        if not self._follow_through:
+            return
+        reminders, settled = reminders_due(self._state, workflow.now())
+        notices = (*reminders, *absent_owner_notices(self._state))
+        # A reminder's key is the one it settles; keep each key once.
+        keys = tuple(dict.fromkeys((*settled, *(n.idempotency_key for n in notices))))
+        if keys:
+            self._state = evolve(self._state, notices_sent=(*self._state.notices_sent, *keys))
+            self._notices.add(*notices)
+
+    def _next_instant(self, state: MeetingState) -> datetime | None:
+        instants = [next_clock_instant(state)]
+        if self._follow_through:
+            instants.append(next_reminder_at(state))
+        return min((i for i in instants if i is not None), default=None)
 
     async def _carry_forward(self) -> bool:
         carry = carry_forward_of(self._state)
         if carry is None:
             return False
-        try:
-            await workflow.execute_activity(
-                names.CARRY_FORWARD_ACTIVITY,
-                carry,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=CARRY_RETRY,
-            )
-        except ActivityError as error:
-            self._note("carry_forward_failed", f"Could not carry forward: {why(error)}")
-            return False
-        self._note(
-            "carry_forward",
-            f"Carried {len(carry.carried.items)} item(s) and {len(carry.carried.actions)} "
-            f"action(s) to {carry.next_meeting_id}.",
-        )
-        return True
+        went, note = await carry_forward(carry)
+        self._note(*note)
+        return went
 
     def _apply(self, name: str, args: Sequence[RawValue]) -> tuple[MeetingUpdate, MeetingState]:
         update = decode_update(name, args, KNOWN_TRANSITIONS, MeetingUpdate)
@@ -171,10 +192,25 @@ class MeetingWorkflow:
         entry = after.audit[len(before.audit)]
         self._set(after)
         if (move := move_to_pass_on(before, after, update)) is not None:
-            self._moves.add(move)
+            self._messages.add(move)
+        if self._follow_through:
+            self._pass_on_follow_through(before, after, update)
+            self._queue_action_notices()
         return MeetingTransitionResult(
             transition=MeetingTransition(name), stage=after.stage, audit_entry=entry
         )
+
+    def _pass_on_follow_through(
+        self, before: MeetingState, after: MeetingState, update: MeetingUpdate
+    ) -> None:
+        """Send removed requests back, and announce a new day or a cancellation."""
+        leave = leave_agenda_of(before, after, update.command, update.actor)
+        if leave is not None:
+            self._messages.add(leave)
+        cancelled = after.stage is MeetingStage.cancelled
+        if cancelled or after.meeting_day != before.meeting_day:
+            day = None if cancelled else after.meeting_day
+            self._messages.add(ForwardPlanChange(meeting_id=after.meeting_id, day=day))
 
     @transition.validator
     def validate_transition(self, name: str, args: Sequence[RawValue]) -> None:
@@ -183,8 +219,12 @@ class MeetingWorkflow:
 
     @workflow.signal(name=names.CARRY_IN_SIGNAL)
     def receive_carried(self, carried: CarriedIn) -> None:
-        """Take items and actions carried from another meeting (each once)."""
-        self._set(carry_in(self._state, carried, workflow.now()))
+        """Take items and actions carried from another meeting (each once); the requests
+        carried in then follow this meeting."""
+        before = self._state
+        self._set(carry_in(before, carried, workflow.now()))
+        if self._follow_through and (move := follow_carried_of(before, self._state, carried)):
+            self._messages.add(move)
 
     @workflow.query(name=names.MEETING_STATE_QUERY)
     def meeting_state(self) -> MeetingState:

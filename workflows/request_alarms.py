@@ -83,9 +83,15 @@ class DeadlineWatch:
         self.first_seen: dict[str, datetime] = dict(first_seen)
         self._meetings = tuple(scheduled_meetings)
 
+    def replan(self, scheduled_meetings: Sequence[date]) -> None:
+        """Work from these meeting days from now on (the forum's calendar changed)."""
+        self._meetings = tuple(scheduled_meetings)
+
     def _alarms(self, state: RequestState) -> list[Alarm]:
         deadlines = request_deadlines(state, self._meetings)
-        return alarms_for(deadlines, state.settings.reminder_offsets_days, self.first_seen)
+        # The forum's settings give each kind of deadline its timing; settings from
+        # before per-kind timings have none, so they plan the same alarms as they did.
+        return alarms_for(deadlines, state.settings, self.first_seen)
 
     def observe(self, state: RequestState, now: datetime) -> None:
         """Note when each deadline first appeared, so earlier reminders are not sent late."""
@@ -105,7 +111,7 @@ class DeadlineWatch:
                 state.reference,
                 state.draft.title,
                 warning.text,
-                (people[Role.officer], people[Role.clerk]),
+                (people[Role.officer], people[Role.chair], people[Role.clerk]),
                 key=warning.key,
             )
             for warning in found

@@ -22,12 +22,11 @@ from typing import Any
 from pydantic import AfterValidator, BaseModel
 
 from api.schemas.meetings import MeetingStart
-from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
-from domain.forum import ForumSettings
+from domain.forum import ForumSettings, ReminderTiming
 from domain.meeting.commands import CloseMeeting, RecordMeetingAttendance
 from domain.meeting.models import AgendaItem, CalendarMoment
 from domain.people import Membership, Role
-from domain.request.commands import CloseVote, FollowMeeting, RecordAttendance
+from domain.request.commands import CloseVote, FollowMeeting, RecordAttendance, TableRequest
 from domain.request.decision import Minute
 from domain.request.draft import (
     DecisionType,
@@ -38,7 +37,7 @@ from domain.request.draft import (
     Recommendation,
     RequestDraft,
 )
-from domain.values import Text
+from domain.values import FIRST_PLANNABLE_DAY, LAST_PLANNABLE_DAY, PlannableDate, Text
 from storage.accounts import NewUser
 
 PYTHON_SPACE = (
@@ -56,11 +55,11 @@ BLANK_PATTERN = f"^[{PYTHON_SPACE}]*$"
 NOT_BLANK: dict[str, Any] = {"minLength": 1, "not": {"pattern": BLANK_PATTERN}}
 """A string with a character ``str.strip()`` keeps: what the domain's Text requires."""
 
-CALENDAR_YEARS = range(DEFAULT_FIRST_YEAR + 1, DEFAULT_LAST_YEAR)
-"""The years a meeting can be in: those the working-day calendar covers whole."""
+CALENDAR_YEARS = range(FIRST_PLANNABLE_DAY.year, LAST_PLANNABLE_DAY.year + 1)
+"""The years a day a person gives can be in: those of domain.values' plannable days."""
 
-CALENDAR_YEAR_PATTERN = r"^(200[1-9]|20[1-5][0-9])-"
-"""An instant written in one of CALENDAR_YEARS (2001 to 2059)."""
+CALENDAR_YEAR_PATTERN = r"^20[0-9]{2}-"
+"""A day or an instant written in one of CALENDAR_YEARS (2000 to 2099)."""
 
 _STRING = {"type": "string"}
 _NULL = {"type": "null"}
@@ -141,9 +140,13 @@ _DECLARATIONS: dict[Callable[..., Any] | None, tuple[Rule, ...]] = {
     _after_validator(CalendarMoment): (
         {"pattern": CALENDAR_YEAR_PATTERN},
         _stated(
-            f"In a year from {CALENDAR_YEARS[0]} to {CALENDAR_YEARS[-1]} (the working-day "
-            "calendar's years, on the London calendar)."
+            f"In a year from {CALENDAR_YEARS[0]} to {CALENDAR_YEARS[-1]} (the plannable "
+            "days, on the London calendar)."
         ),
+    ),
+    _after_validator(PlannableDate): (
+        {"pattern": CALENDAR_YEAR_PATTERN},
+        _stated(f"In a year from {CALENDAR_YEARS[0]} to {CALENDAR_YEARS[-1]}."),
     ),
     _validator(MeetingStart, "_carried_from_previous"): (
         _either(
@@ -172,10 +175,20 @@ _DECLARATIONS: dict[Callable[..., Any] | None, tuple[Rule, ...]] = {
     _validator(Minute, "_unique_ids"): (
         _unique("agreed_option_ids", "actions"),
         _stated("Each action's action_id appears once."),
+        _either(
+            _where(funding_condition=_NULL, funding_due=_NULL),
+            _and(_given("funding_condition", _NON_BLANK_STRING), _given("funding_due")),
+        ),
     ),
-    _validator(ForumSettings, "_positive_distinct_offsets"): (
-        {"items": {"minimum": 1}, "uniqueItems": True},
+    _validator(TableRequest, "_names_its_meeting"): (
+        _either(
+            _given("meeting_id"),
+            _and(_given("meeting_date"), _given("membership", {"type": "object"})),
+        ),
     ),
+    _validator(ForumSettings, "_distinct_offsets"): ({"uniqueItems": True},),
+    _validator(ForumSettings, "_one_timing_per_kind"): (_stated("Each kind appears once."),),
+    _validator(ReminderTiming, "_distinct_offsets"): ({"uniqueItems": True},),
     _validator(ForumSettings, "_proper_fraction"): (
         _stated("quorum_numerator is at most quorum_denominator."),
     ),
@@ -185,8 +198,8 @@ _DECLARATIONS: dict[Callable[..., Any] | None, tuple[Rule, ...]] = {
             _and(_given("procurement_needed", {"const": True}), _given("service_start")),
             _where(procurement_needed={"const": False}, service_start=_NULL),
         ),
-        _unique("co_author_ids"),
-        _stated("author_id is not one of co_author_ids."),
+        _unique("co_author_ids", "citations"),
+        _stated("author_id is not one of co_author_ids; each citation's entry_id appears once."),
     ),
     _validator(FundingOption, "_specific"): (
         _either(

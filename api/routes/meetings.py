@@ -25,8 +25,9 @@ from api.utc import UtcRoute
 from api.wording import describe_error
 from domain.meeting.commands import COMMAND_TRANSITION, MeetingCommand
 from domain.meeting.lifecycle import DOING, PERMISSIONS, new_meeting
-from domain.meeting.models import MEETING_ID_PATTERN, MeetingStage
+from domain.meeting.models import MeetingStage
 from domain.people import Actor, Role
+from domain.values import MEETING_ID_PATTERN
 from storage.accounts import User
 
 router = APIRouter(prefix="/meetings", tags=["meetings"], route_class=UtcRoute)
@@ -100,6 +101,9 @@ async def schedule_meeting(
     svc: Annotated[ApiServices, Depends(services)],
 ) -> MeetingState:
     """Start the meeting's workflow; its id is the meeting id and is never reused (409)."""
+    if "settings" not in start.model_fields_set:
+        # A meeting scheduled without settings keeps the forum's configured ones.
+        start = start.model_copy(update={"settings": svc.settings.forum_settings()})
     _require_startable(start)
     await svc.meetings.schedule(start.payload())
     return MeetingState.of(await svc.meetings.state(start.meeting_id))

@@ -53,6 +53,7 @@ class RegisterFilter:
     since: date | None
     until: date | None
     request_ref: str | None
+    cites: str | None = None
 
 
 def register_filter(
@@ -74,13 +75,20 @@ def register_filter(
     request_ref: str | None = Query(
         default=None, pattern=REFERENCE_PATTERN, description="one request only"
     ),
+    cites: str | None = Query(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="what cites this entry: the citation entries naming this entry id "
+        "(an idempotency_key)",
+    ),
 ) -> RegisterFilter:
     """The query's filters; 422 when ``until`` is before ``since``."""
     if since is not None and until is not None and until < since:
         raise invalid(
             (FieldProblem(field="query.until", rule=f"must be on or after since ({since})"),)
         )
-    return RegisterFilter(source, kind, outcome, since, until, request_ref)
+    return RegisterFilter(source, kind, outcome, since, until, request_ref, cites)
 
 
 Filter = Annotated[RegisterFilter, Depends(register_filter)]
@@ -96,6 +104,8 @@ def _entries(register: DecisionRegister, chosen: RegisterFilter) -> list[Recorde
     )
     if chosen.request_ref is not None:
         found = [entry for entry in found if entry.request_ref == chosen.request_ref]
+    if chosen.cites is not None:
+        found = [entry for entry in found if entry.cites == chosen.cites]
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from api.auth import current_user, services, user_with
 from api.body import body_openapi, json_body
+from api.funding_listing import listed_funding
 from api.params import CalendarDate
 from api.problems import responses
 from api.schemas.requests import (
@@ -66,11 +68,19 @@ async def create_request(
         existing = await svc.requests.state(body.draft.reference)
         first = existing.audit[0] if existing.audit else None
         sent = RequestDraft.model_validate({**dict(body.draft), "author_id": user.user_id})
-        if existing.draft == sent and first is not None and first.actor_id == user.user_id:
+        # The stored citations carry the register's facts, which a retry does not send.
+        same = _without_facts(existing.draft) == _without_facts(sent)
+        if same and first is not None and first.actor_id == user.user_id:
             answer = in_utc(RequestState.of(existing))
             return JSONResponse(answer.model_dump(mode="json"), status_code=200)
         raise
     return RequestState.of(await svc.requests.state(body.draft.reference))
+
+
+def _without_facts(draft: RequestDraft) -> RequestDraft:
+    """The draft as its author wrote it: its citations without the register's facts."""
+    citations = tuple(c.model_copy(update={"entry": None}) for c in draft.citations)
+    return draft.model_copy(update={"citations": citations})
 
 
 @router.get(
@@ -98,7 +108,7 @@ async def list_requests(
         deadline_before=deadline_before,
         limit=limit,
     )
-    return RequestList.listed(found)
+    return RequestList.listed(found, await asyncio.to_thread(listed_funding, svc.register))
 
 
 @router.get(

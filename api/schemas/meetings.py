@@ -20,11 +20,10 @@ from domain.meeting.models import (
     AgendaItem,
     CalendarMoment,
     MeetingAction,
-    MeetingId,
     MeetingStage,
 )
 from domain.people import Membership, Role
-from domain.values import Text
+from domain.values import MeetingId, Text
 
 
 class MeetingStart(BaseModel):
@@ -89,6 +88,9 @@ class MeetingState(Answer):
     audit: tuple[MeetingAuditEntry, ...]
     moved_from: tuple[datetime, ...]
     papers_closed_at: datetime | None
+    notices_sent: tuple[str, ...] = Field(
+        default=(), description="keys of the owners' reminders and the chair's notices sent"
+    )
     opened_at: datetime | None
     ended_at: datetime | None
 
@@ -103,6 +105,9 @@ class MeetingAgenda(Answer):
     papers_deadline: date
     papers_closed: bool
     items: tuple[AgendaItem, ...]
+    actions: tuple[MeetingAction, ...] = Field(
+        default=(), description="the actions due at this meeting that are still open"
+    )
 
 
 class MeetingTransitionResult(Answer):

@@ -32,6 +32,30 @@ class PhaseTally(Answer):
     abstentions: int
 
 
+class EvaluationFigure(Answer):
+    """One measured result an evaluation reported, e.g. 707 referrals."""
+
+    measure: str
+    value: int
+    unit: str
+
+
+class PaymentByResultsFigure(Answer):
+    """What a provider paid by results was paid against one measure."""
+
+    measure: str
+    target: int
+    achieved: int
+    amount_paid_pence: int
+
+
+class EvaluationEvidence(Answer):
+    """The evidence the forum decided an evaluation on."""
+
+    outcomes: tuple[EvaluationFigure, ...]
+    payment_by_results: tuple[PaymentByResultsFigure, ...]
+
+
 class RegisterEntry(Answer):
     """One durable fact about a request, written once under its idempotency key."""
 
@@ -59,6 +83,17 @@ class RegisterEntry(Answer):
         description="a de-delegation's outcome and count in each school phase"
     )
     summary: str
+    due_date: date | None = Field(
+        description="funding_pending: the day the funding must be confirmed by"
+    )
+    occurred_on: date | None = Field(
+        description="funding_confirmed: the day it was confirmed; spending_started: the day "
+        "spending started"
+    )
+    cites: str | None = Field(description="citation: the id (idempotency_key) of the entry cited")
+    evidence: EvaluationEvidence | None = Field(
+        description="evaluation: the measures, figures and payment by results reported"
+    )
     recorded_by: str
     workflow_id: str
     run_id: str

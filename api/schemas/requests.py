@@ -8,6 +8,7 @@ audit entries, notices, deadlines) is shaped here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +28,8 @@ from domain.request.decision import (
     VoteChoice,
 )
 from domain.request.draft import FundingOption, Period, Recommendation, RequestDraft
-from domain.request.models import Stage
+from domain.request.models import FundingState, Stage
+from domain.values import PlannableDate
 
 
 class CreateRequest(BaseModel):
@@ -38,7 +40,7 @@ class CreateRequest(BaseModel):
 
     draft: RequestDraft
     settings: ForumSettings | None = None
-    scheduled_meetings: tuple[date, ...] = Field(
+    scheduled_meetings: tuple[PlannableDate, ...] = Field(
         default=(), description="the forum's published meeting dates, for the procurement plan"
     )
 
@@ -114,6 +116,29 @@ class CycleSummary(Answer):
     period: Period
 
 
+class FundingConfirmation(Answer):
+    """The officer's record that the money a conditional approval waited on is available."""
+
+    confirmed_by: str = Field(description="who confirmed the money, e.g. the finance lead")
+    confirmed_on: date
+    option_ids: tuple[str, ...]
+    amount_pence: int
+    recorded_by: str
+    recorded_at: datetime
+
+
+class SpendingRecord(Answer):
+    """The day spending of the agreed money started, and whether its funding was confirmed."""
+
+    started_on: date
+    description: str
+    recorded_by: str
+    recorded_at: datetime
+    before_funding_confirmed: bool = Field(
+        description="spending started while the minute's funding condition was unconfirmed"
+    )
+
+
 class RequestState(Answer):
     """Everything known about one request in its current funding cycle, plus its history."""
 
@@ -123,6 +148,10 @@ class RequestState(Answer):
     options: tuple[FundingOption, ...]
     recommendation: Recommendation | None
     meeting_date: date | None
+    meeting_id: str | None = Field(
+        default=None,
+        description="the meeting whose agenda the request is on, when tabled by naming it",
+    )
     membership: Membership | None
     present_member_ids: tuple[str, ...]
     votes: tuple[Vote, ...]
@@ -131,6 +160,16 @@ class RequestState(Answer):
     minute: Minute | None
     minutes_confirmed_at: datetime | None
     evaluation: EvaluationReport | None
+    funding_state: FundingState | None = Field(
+        description="once minuted: available (no condition), not_confirmed (approved, the "
+        "money waits on the minute's funding condition) or confirmed"
+    )
+    funding_state_text: str | None = Field(
+        description='e.g. "approved, funding not confirmed: pending the DSG allocation; to be '
+        'confirmed by 31 October 2018"'
+    )
+    funding_confirmation: FundingConfirmation | None
+    spending: SpendingRecord | None
     deferrals: tuple[Deferral, ...]
     audit: tuple[AuditEntry, ...]
     settings: ForumSettings
@@ -193,6 +232,15 @@ class TransitionResult(Answer):
     )
 
 
+class ListedFunding(Answer):
+    """A conditional approval's funding, as the decision register records it."""
+
+    state: FundingState = Field(description="not_confirmed or confirmed")
+    condition: str = Field(description="what the money waited on, as minuted")
+    due_date: date = Field(description="the day the funding must be confirmed by")
+    confirmed_on: date | None
+
+
 class RequestSummary(Answer):
     """One request in a listing, from its search attributes."""
 
@@ -205,6 +253,11 @@ class RequestSummary(Answer):
         "(tabled) or the evaluation report's day (minuted, evaluation)"
     )
     started_at: datetime | None
+    funding: ListedFunding | None = Field(
+        default=None,
+        description="an approval minuted as waiting on its money: whether it is confirmed, "
+        "and by when it must be (from the decision register)",
+    )
 
 
 class RequestList(Answer):
@@ -213,6 +266,19 @@ class RequestList(Answer):
     requests: tuple[RequestSummary, ...]
 
     @classmethod
-    def listed(cls, found: tuple[ListedRequest, ...]) -> RequestList:
-        """The listing of the requests ``found``."""
-        return cls(requests=tuple(RequestSummary.of(request) for request in found))
+    def listed(
+        cls,
+        found: tuple[ListedRequest, ...],
+        funding: Mapping[str, ListedFunding] | None = None,
+    ) -> RequestList:
+        """The listing of the requests ``found``, with the conditional funding of those
+        ``funding`` names by reference."""
+        known = funding or {}
+        return cls(
+            requests=tuple(
+                RequestSummary.of(request).model_copy(
+                    update={"funding": known.get(request.reference)}
+                )
+                for request in found
+            )
+        )

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.audit import SYSTEM_ID
 from domain.calendar import require_aware
 from domain.meeting.clock import noted
-from domain.meeting.commands import MoveMeeting
+from domain.meeting.commands import CancelMeeting, MeetingCommand, MoveMeeting, RemoveItem
 from domain.meeting.models import (
     CarriedIn,
     CarryForward,
     FollowMove,
     FollowReport,
+    LeaveAgendaMessage,
     MeetingState,
 )
 from domain.meeting.rules import items_to_carry, open_actions_due
@@ -38,7 +40,12 @@ def carry_forward_of(state: MeetingState) -> CarryForward | None:
         return None
     return CarryForward(
         next_meeting_id=state.next_meeting_id,
-        carried=CarriedIn(from_meeting_id=state.meeting_id, items=items, actions=actions),
+        carried=CarriedIn(
+            from_meeting_id=state.meeting_id,
+            from_day=state.meeting_day,
+            items=items,
+            actions=actions,
+        ),
     )
 
 
@@ -144,3 +151,56 @@ def follow_report_summary(report: FollowReport) -> str:
     if stayed:
         summary += f" Did not follow: {'; '.join(stayed)}."
     return summary
+
+
+FORUMFLOW_FOR_THE_CHAIR = Actor(user_id=SYSTEM_ID, name=SYSTEM_ID, roles=frozenset({Role.chair}))
+"""Who carries unreached requests to the next meeting: forumflow, on the chair's authority
+(the chair named the next meeting when closing this one)."""
+
+
+def follow_carried_of(
+    before: MeetingState, after: MeetingState, carried: CarriedIn
+) -> FollowMove | None:
+    """The requests carried in unreached, to follow this meeting from the day they were
+    tabled for; None when none was taken or the days are the same."""
+    refs = tuple(
+        i.request_ref
+        for i in after.agenda
+        if before.item(i.request_ref) is None and i.carried_from == carried.from_meeting_id
+    )
+    if not refs or carried.from_day is None or carried.from_day == after.meeting_day:
+        return None
+    return FollowMove(
+        meeting_id=after.meeting_id,
+        move_number=1,
+        from_day=carried.from_day,
+        to_day=after.meeting_day,
+        reason=f"Not reached at {carried.from_meeting_id}; carried forward to {after.meeting_id}.",
+        actor=FORUMFLOW_FOR_THE_CHAIR,
+        request_refs=refs,
+        from_meeting_id=carried.from_meeting_id,
+    )
+
+
+def leave_agenda_of(
+    before: MeetingState, after: MeetingState, command: MeetingCommand, actor: Actor
+) -> LeaveAgendaMessage | None:
+    """The requests an accepted removal or cancellation takes off the agenda, to be sent
+    back to option listing; None for any other command."""
+    if isinstance(command, RemoveItem):
+        refs: tuple[str, ...] = (command.request_ref,)
+        reason = f"Removed from the agenda of {after.meeting_id}: {command.reason}"
+    elif isinstance(command, CancelMeeting):
+        refs = tuple(i.request_ref for i in before.agenda if i.status == "pending")
+        reason = f"{after.meeting_id} was cancelled: {command.reason}"
+    else:
+        return None
+    if not refs:
+        return None
+    return LeaveAgendaMessage(
+        meeting_id=after.meeting_id,
+        sequence=len(before.audit),
+        reason=reason,
+        actor=actor,
+        request_refs=refs,
+    )

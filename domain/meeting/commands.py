@@ -9,15 +9,14 @@ Who gives the command is not part of it: the actor is a separate argument of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from domain.meeting.models import CalendarMoment, ItemStatus, MeetingId
-from domain.values import DomainModel, Reference, Text, repeated
+from domain.meeting.models import CalendarMoment, ItemStatus
+from domain.values import DomainModel, MeetingId, PlannableDate, Reference, Text, repeated
 
 
 class MeetingTransition(StrEnum):
@@ -100,6 +99,9 @@ class AddAction(MeetingCommand):
     request_ref: Reference
     description: Text
     owner: Text
+    owner_id: Text | None = Field(
+        default=None, description="the owner's user or member id, for reminders and attendance"
+    )
     carried_from: tuple[MeetingId, ...] = ()
 
 
@@ -125,7 +127,7 @@ class CloseMeeting(MeetingCommand):
 
     kind: Literal["close_meeting"] = "close_meeting"
     next_meeting_id: MeetingId | None = None
-    next_meeting_date: date | None = None
+    next_meeting_date: PlannableDate | None = None
 
     @model_validator(mode="after")
     def _date_with_id(self) -> Self:

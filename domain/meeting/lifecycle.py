@@ -188,4 +188,7 @@ def agenda_of(state: MeetingState) -> MeetingAgenda:
         papers_deadline=state.papers_deadline,
         papers_closed=state.papers_closed_at is not None,
         items=state.agenda,
+        actions=tuple(
+            a for a in state.actions if not a.done and a.due_meeting_id == state.meeting_id
+        ),
     )

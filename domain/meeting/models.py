@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from domain.attendance import quorum_required
 from domain.audit import AuditEntry
 from domain.calendar import (
-    DEFAULT_FIRST_YEAR,
-    DEFAULT_LAST_YEAR,
     LONDON,
     at_close_of_business,
     papers_deadline,
@@ -25,11 +23,14 @@ from domain.calendar import (
 )
 from domain.forum import ForumSettings
 from domain.people import Actor, Membership
-from domain.values import DomainModel, Reference, Text, require_unique
-
-MEETING_ID_PATTERN = r"^meeting-[a-z0-9][a-z0-9-]{1,60}$"
-MeetingId = Annotated[str, Field(pattern=MEETING_ID_PATTERN)]
-"""A meeting's id, which is also its workflow id, e.g. "meeting-2018-07-04"."""
+from domain.values import (
+    DomainModel,
+    MeetingId,
+    PlannableMoment,
+    Reference,
+    Text,
+    require_unique,
+)
 
 ItemStatus = Literal["pending", "decided", "deferred", "not_reached", "withdrawn"]
 
@@ -37,20 +38,9 @@ ItemStatus = Literal["pending", "decided", "deferred", "not_reached", "withdrawn
 NOT_HELD_AFTER = time(23, 59)
 
 
-def _within_calendar(moment: datetime) -> datetime:
-    # The papers deadline counts working days back over the bank holiday calendar, which
-    # spans these years; a meeting outside them would fail every workflow task.
-    year = to_london(moment).year
-    if not DEFAULT_FIRST_YEAR < year < DEFAULT_LAST_YEAR:
-        raise ValueError(
-            f"the working-day calendar covers meetings from {DEFAULT_FIRST_YEAR + 1} to "
-            f"{DEFAULT_LAST_YEAR - 1}, not {year}"
-        )
-    return moment
-
-
-CalendarMoment = Annotated[AwareDatetime, AfterValidator(_within_calendar)]
-"""An instant in a year the working-day calendar covers."""
+CalendarMoment = PlannableMoment
+"""An instant whose London day is plannable (domain.values.PlannableMoment): the papers
+deadline counts working days back from it over the bank holiday calendar."""
 
 
 class MeetingStage(StrEnum):
@@ -94,6 +84,9 @@ class MeetingAction(DomainModel):
     request_ref: Reference
     description: Text
     owner: Text
+    owner_id: Text | None = Field(
+        default=None, description="the owner's user or member id, for reminders and attendance"
+    )
     due_meeting_id: MeetingId
     done: bool = False
     carried_from: tuple[MeetingId, ...] = Field(
@@ -123,6 +116,9 @@ class MeetingState(DomainModel):
     audit: tuple[AuditEntry[MeetingStage], ...] = ()
     moved_from: tuple[AwareDatetime, ...] = ()
     papers_closed_at: AwareDatetime | None = None
+    notices_sent: tuple[Text, ...] = Field(
+        default=(), description="keys of the owners' reminders and the chair's notices sent"
+    )
     opened_at: AwareDatetime | None = None
     ended_at: AwareDatetime | None = None
 
@@ -183,6 +179,9 @@ class CarriedIn(DomainModel):
     """Agenda items and open actions a meeting passes on to the next one."""
 
     from_meeting_id: MeetingId
+    from_day: date | None = Field(
+        default=None, description="the day of that meeting, which its requests were tabled for"
+    )
     items: tuple[AgendaItem, ...] = ()
     actions: tuple[MeetingAction, ...] = ()
 
@@ -204,10 +203,39 @@ class FollowMove(DomainModel):
     reason: Text
     actor: Actor = Field(description="who moved the meeting: the requests record it as theirs")
     request_refs: tuple[Reference, ...] = Field(min_length=1)
+    from_meeting_id: MeetingId | None = Field(
+        default=None,
+        description="set when the requests are carried here unreached from that meeting",
+    )
 
     def idempotency_key(self, request_ref: str) -> str:
         """The update id for one request, the same on every retry of this move."""
+        if self.from_meeting_id is not None:
+            return f"{self.meeting_id}/carried-from/{self.from_meeting_id}/{request_ref}"
         return f"{self.meeting_id}/move/{self.move_number}/{request_ref}"
+
+
+class LeaveAgendaMessage(DomainModel):
+    """Requests that are no longer on the agenda (an item removed, or the meeting
+    cancelled): each is sent back to option listing with the reason."""
+
+    meeting_id: MeetingId
+    sequence: int = Field(ge=0, description="the meeting's audit entry that removed them")
+    reason: Text
+    actor: Actor = Field(description="who removed the item or cancelled the meeting")
+    request_refs: tuple[Reference, ...] = Field(min_length=1)
+
+    def idempotency_key(self, request_ref: str) -> str:
+        """The update id for one request, the same on every retry."""
+        return f"{self.meeting_id}/leave/{self.sequence}/{request_ref}"
+
+
+class ForwardPlanChange(DomainModel):
+    """A meeting was scheduled or moved (``day``) or cancelled (``day`` None): the open
+    requests hear the forum's meeting days as they now stand."""
+
+    meeting_id: MeetingId
+    day: date | None
 
 
 class FollowOutcome(DomainModel):
@@ -234,3 +262,6 @@ class MeetingAgenda(DomainModel):
     papers_deadline: date
     papers_closed: bool
     items: tuple[AgendaItem, ...]
+    actions: tuple[MeetingAction, ...] = Field(
+        default=(), description="the actions due at this meeting that are still open"
+    )

@@ -26,7 +26,7 @@ from domain.meeting.errors import (
     UnknownMeetingAction,
 )
 from domain.meeting.models import AgendaItem, MeetingAction, MeetingState
-from domain.values import quote_ids
+from domain.values import FIRST_PLANNABLE_DAY, LAST_PLANNABLE_DAY, PLANNABLE_RULE, quote_ids
 
 _ID_DATE = re.compile(r"^meeting-(\d{4})-(\d{2})-(\d{2})")
 
@@ -175,6 +175,15 @@ def next_meeting_day(state: MeetingState, command: CloseMeeting) -> date | None:
     if next_id == state.meeting_id:
         raise NextMeetingInvalid(
             f"Cannot close {state.meeting_id}: the next meeting cannot be this meeting "
+            "(next_meeting_id).",
+            field="next_meeting_id",
+        )
+    if next_day is not None and not FIRST_PLANNABLE_DAY <= next_day <= LAST_PLANNABLE_DAY:
+        # A day read from the id is not validated as a field is, and the items carried
+        # there would take it to their requests.
+        raise NextMeetingInvalid(
+            f"Cannot close {state.meeting_id}: the next meeting's day must be "
+            f"{PLANNABLE_RULE.removeprefix('plannable-date: ')}, not {format_uk_date(next_day)} "
             "(next_meeting_id).",
             field="next_meeting_id",
         )

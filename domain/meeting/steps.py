@@ -137,6 +137,7 @@ def _add_action(state: MeetingState, command: AddAction) -> Step[MeetingState]:
         request_ref=command.request_ref,
         description=command.description,
         owner=command.owner,
+        owner_id=command.owner_id,
         due_meeting_id=state.meeting_id,
         carried_from=command.carried_from,
     )

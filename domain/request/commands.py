@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 from domain.people import Membership
 from domain.request.decision import EvaluationReport, Minute, VoteChoice
 from domain.request.draft import FundingOption, Period, Recommendation, RequestDraft
-from domain.values import DomainModel, Slug, Text
+from domain.values import DomainModel, MeetingId, Pence, PlannableDate, Slug, Text
 
 
 class Transition(StrEnum):
@@ -32,6 +32,7 @@ class Transition(StrEnum):
     set_recommendation = "set_recommendation"
     table = "table"
     follow_meeting = "follow_meeting"
+    leave_agenda = "leave_agenda"
     withdraw = "withdraw"
     record_attendance = "record_attendance"
     open_vote = "open_vote"
@@ -42,6 +43,8 @@ class Transition(StrEnum):
     record_minute = "record_minute"
     confirm_minutes = "confirm_minutes"
     report_evaluation = "report_evaluation"
+    confirm_funding = "confirm_funding"
+    record_spending = "record_spending"
     extend = "extend"
     close = "close"
 
@@ -85,11 +88,28 @@ class SetRecommendation(Command):
 
 
 class TableRequest(Command):
-    """Put the request on a meeting's agenda, with the forum's membership for that meeting."""
+    """Put the request on a meeting's agenda, with the forum's membership for that meeting.
+
+    Naming the scheduled meeting (``meeting_id``) puts the request on that meeting's own
+    agenda in the same step, and the request follows the meeting from then on; the
+    meeting's day and membership are then read from the meeting itself.
+    ``late_reason`` is the chair's reason for taking papers after the papers deadline.
+    """
 
     kind: Literal["table"] = "table"
-    meeting_date: date
-    membership: Membership
+    meeting_id: MeetingId | None = None
+    meeting_date: PlannableDate | None = None
+    membership: Membership | None = None
+    late_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _names_its_meeting(self) -> Self:
+        if self.meeting_id is None and (self.meeting_date is None or self.membership is None):
+            raise ValueError(
+                "meeting_id: name the scheduled meeting to table the request for (or give "
+                "both meeting_date and membership)"
+            )
+        return self
 
 
 class FollowMeeting(Command):
@@ -103,15 +123,32 @@ class FollowMeeting(Command):
 
     kind: Literal["follow_meeting"] = "follow_meeting"
     meeting_id: Text
-    from_date: date
-    meeting_date: date
+    from_date: PlannableDate
+    meeting_date: PlannableDate
     reason: Text
+    from_meeting_id: MeetingId | None = Field(
+        default=None,
+        description="set when an unreached item is carried from this meeting to meeting_id",
+    )
 
     @model_validator(mode="after")
     def _moves(self) -> Self:
         if self.meeting_date == self.from_date:
             raise ValueError("meeting_date: a move takes the meeting to another day")
         return self
+
+
+class LeaveAgenda(Command):
+    """The request's meeting took it off its agenda, or was cancelled: back to option listing.
+
+    Sent by forumflow, as the chair who removed the item or cancelled the meeting, to the
+    request tabled for that meeting; ``meeting_id`` must be the meeting it is tabled for,
+    so a stale or repeated message changes nothing.
+    """
+
+    kind: Literal["leave_agenda"] = "leave_agenda"
+    meeting_id: MeetingId
+    reason: Text
 
 
 class Withdraw(Command):
@@ -195,6 +232,26 @@ class ConfirmMinutes(Command):
     kind: Literal["confirm_minutes"] = "confirm_minutes"
 
 
+class ConfirmFunding(Command):
+    """The officer records that the money an approval waited on is available: who confirmed
+    it, on which day, from which agreed option(s) and how much (the minute's, exactly)."""
+
+    kind: Literal["confirm_funding"] = "confirm_funding"
+    confirmed_by: Text = Field(description="who confirmed the money, e.g. the finance lead")
+    confirmed_on: date
+    option_ids: tuple[Slug, ...] = Field(min_length=1)
+    amount_pence: Pence
+
+
+class RecordSpending(Command):
+    """The officer records the day spending of the agreed money started (posts filled,
+    a contract let): before the funding is confirmed, it is recorded as such."""
+
+    kind: Literal["record_spending"] = "record_spending"
+    started_on: date
+    description: Text
+
+
 class ReportEvaluation(Command):
     """The officer reports what the money achieved (a later report replaces an earlier one)."""
 
@@ -225,6 +282,7 @@ AnyCommand = Annotated[
     | SetRecommendation
     | TableRequest
     | FollowMeeting
+    | LeaveAgenda
     | Withdraw
     | RecordAttendance
     | OpenVote
@@ -235,6 +293,8 @@ AnyCommand = Annotated[
     | RecordMinute
     | ConfirmMinutes
     | ReportEvaluation
+    | ConfirmFunding
+    | RecordSpending
     | Extend
     | Close,
     Field(discriminator="kind"),
@@ -250,6 +310,7 @@ COMMAND_TRANSITION: Mapping[type[Command], Transition] = MappingProxyType(
         SetRecommendation: Transition.set_recommendation,
         TableRequest: Transition.table,
         FollowMeeting: Transition.follow_meeting,
+        LeaveAgenda: Transition.leave_agenda,
         Withdraw: Transition.withdraw,
         RecordAttendance: Transition.record_attendance,
         OpenVote: Transition.open_vote,
@@ -260,6 +321,8 @@ COMMAND_TRANSITION: Mapping[type[Command], Transition] = MappingProxyType(
         RecordMinute: Transition.record_minute,
         ConfirmMinutes: Transition.confirm_minutes,
         ReportEvaluation: Transition.report_evaluation,
+        ConfirmFunding: Transition.confirm_funding,
+        RecordSpending: Transition.record_spending,
         Extend: Transition.extend,
         Close: Transition.close,
     }

@@ -12,7 +12,15 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from domain.people import MemberGroup
 from domain.request.draft import Period
-from domain.values import DomainModel, Pence, Slug, Text, require_unique
+from domain.values import (
+    DomainModel,
+    MeetingId,
+    Pence,
+    PlannableDate,
+    Slug,
+    Text,
+    require_unique,
+)
 
 # --- the vote ------------------------------------------------------------------------
 
@@ -148,12 +156,21 @@ class Deferral(DomainModel):
 
 
 class Action(DomainModel):
-    """Something the minute asks someone to do by a later meeting."""
+    """Something the minute asks someone to do by a later meeting.
+
+    Naming the meeting it is due at (``due_meeting_id``) logs it in that meeting's action
+    log, which reminds the owner, lists it on the agenda, carries it forward while open
+    and escalates it to the chair when the owner is absent.
+    """
 
     action_id: Text
     description: Text
     owner: Text
-    due_meeting: date
+    owner_id: Text | None = Field(
+        default=None, description="the owner's user or member id, for reminders and attendance"
+    )
+    due_meeting: PlannableDate
+    due_meeting_id: MeetingId | None = None
     done: bool = False
 
 
@@ -177,12 +194,54 @@ class Minute(DomainModel):
         description="a de-delegation's outcome and count for each phase, from the vote: "
         "forumflow records them when the minute is accepted",
     )
+    funding_condition: Text | None = Field(
+        default=None,
+        description="what the agreed money still waits on, e.g. 'pending the DSG "
+        "allocation': the approval stands, but its funding is not yet confirmed",
+    )
+    funding_due: PlannableDate | None = Field(
+        default=None,
+        description="the day by which the funding must be confirmed (with funding_condition)",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
         require_unique(self.agreed_option_ids, "agreed_option_ids")
         require_unique((a.action_id for a in self.actions), "actions: action_id")
+        if (self.funding_condition is None) != (self.funding_due is None):
+            raise ValueError(
+                "funding_due: an approval whose funding is not yet available gives both "
+                "funding_condition and funding_due (the day it must be confirmed by), or neither"
+            )
         return self
+
+    @property
+    def funding_conditional(self) -> bool:
+        """Whether the minute approves money that is not yet available."""
+        return self.funding_condition is not None
+
+
+class FundingConfirmation(DomainModel):
+    """The officer's record that the funding a conditional approval waited on is available."""
+
+    confirmed_by: Text = Field(description="who confirmed the money, e.g. the finance lead")
+    confirmed_on: date
+    option_ids: tuple[Slug, ...]
+    amount_pence: Pence
+    recorded_by: Text
+    recorded_at: AwareDatetime
+
+
+class SpendingRecord(DomainModel):
+    """The day spending of the agreed money started, and whether its funding was confirmed."""
+
+    started_on: date
+    description: Text
+    recorded_by: Text
+    recorded_at: AwareDatetime
+    before_funding_confirmed: bool = Field(
+        description="spending started while the minute's funding condition was unconfirmed"
+    )
 
 
 class MeasuredOutcome(DomainModel):
@@ -193,6 +252,16 @@ class MeasuredOutcome(DomainModel):
     unit: Text
 
 
+class PaymentByResults(DomainModel):
+    """What a provider paid by results was paid against one measure: the target, the
+    result achieved and the money paid for it."""
+
+    measure: Text
+    target: int = Field(ge=0)
+    achieved: int = Field(ge=0)
+    amount_paid_pence: Pence
+
+
 class EvaluationReport(DomainModel):
     """The officer's report of what the money achieved, and what they recommend next."""
 
@@ -200,3 +269,13 @@ class EvaluationReport(DomainModel):
     outcomes: tuple[MeasuredOutcome, ...] = Field(min_length=1)
     recommendation: Literal["extend", "end"]
     reported_by: Text
+    payment_by_results: tuple[PaymentByResults, ...] = Field(
+        default=(),
+        description="where providers are paid by results: each measure's target, result "
+        "and the money paid",
+    )
+
+    @model_validator(mode="after")
+    def _one_payment_per_measure(self) -> Self:
+        require_unique((p.measure for p in self.payment_by_results), "payment_by_results: measure")
+        return self

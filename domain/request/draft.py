@@ -18,6 +18,7 @@ from domain.values import (
     MAX_TEXT_LENGTH,
     DomainModel,
     Pence,
+    PlannableDate,
     Reference,
     Slug,
     Text,
@@ -43,8 +44,8 @@ class CostLine(DomainModel):
 class Period(DomainModel):
     """A funding period, both ends inclusive."""
 
-    start: date
-    end: date
+    start: PlannableDate
+    end: PlannableDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -65,7 +66,7 @@ class EvaluationPlan(DomainModel):
     """What will be measured, and when the results come back to the forum."""
 
     measures: tuple[Text, ...] = Field(min_length=1)
-    report_due: date
+    report_due: PlannableDate
 
     @model_validator(mode="after")
     def _unique_measures(self) -> Self:
@@ -98,12 +99,18 @@ class RequestDraft(DomainModel):
     period: Period
     recurrent: bool
     procurement_needed: bool
-    service_start: date | None = None
+    service_start: PlannableDate | None = None
     evaluation_plan: EvaluationPlan | None = None
+    citations: tuple[Citation, ...] = Field(
+        default=(),
+        max_length=20,
+        description="earlier decisions the paper relies on, each by its register entry",
+    )
 
     @model_validator(mode="after")
     def _service_start_with_procurement(self) -> Self:
         require_unique(self.co_author_ids, "co_author_ids")
+        require_unique((c.entry_id for c in self.citations), "citations: entry_id")
         if self.author_id is not None and self.author_id in self.co_author_ids:
             raise ValueError("co_author_ids: the author is already the author, not a co-author")
         if self.procurement_needed and self.service_start is None:
@@ -235,3 +242,56 @@ class Recommendation(DomainModel):
                 "named options"
             )
         return self
+
+
+# --- citations of earlier decisions ----------------------------------------------------
+
+
+class CitedFunding(DomainModel):
+    """One source of money a cited register entry records, and how much."""
+
+    source: Text = Field(description="funding-source code, as the register records it")
+    amount_pence: Pence
+
+
+class CitedEntry(DomainModel):
+    """What the decision register holds of a cited entry, when the draft was last sent.
+
+    forumflow fills this in from the register (whatever a caller sends is replaced), so
+    the request's own rules can check the paper's claim again when it is submitted and
+    tabled without reading the register.
+    """
+
+    entry_id: Text
+    request_ref: Text
+    kind: Text = Field(description="the register entry's kind, e.g. decision")
+    outcome: Text
+    meeting_date: date | None = None
+    minutes_confirmed: bool = Field(
+        description="whether the minutes of the meeting that decided it are confirmed"
+    )
+    funding: tuple[CitedFunding, ...] = ()
+
+
+class Citation(DomainModel):
+    """A paper's reliance on an earlier decision, by its register entry, and what the paper
+    says of it: the source the money came from and, if it says, how much."""
+
+    entry_id: Text = Field(
+        description="the cited register entry's id (its idempotency_key), e.g. "
+        "SMF-2018-EHP/c1/decision/17"
+    )
+    request_ref: Reference = Field(description="the reference of the request it decided")
+    claimed_source: FundingSource
+    claimed_amount_pence: Pence | None = None
+    claim: Text | None = Field(
+        default=None, description="the paper's own words, e.g. 'approved from the DSG'"
+    )
+    entry: CitedEntry | None = Field(
+        default=None,
+        description="the register's facts, filled in by forumflow when the draft is sent",
+    )
+
+
+# The draft names its citations before they are declared, below the sources they claim.
+RequestDraft.model_rebuild()

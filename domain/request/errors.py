@@ -56,6 +56,32 @@ class TabledForAnotherDate(RuleViolation):
     rule = "follow-meeting-other-date"
 
 
+class NotOnThatAgenda(RuleViolation):
+    """A meeting said the request left its agenda, but the request is tabled for another
+    meeting (or none): the message is stale or repeated, and changes nothing."""
+
+    rule = "leave-agenda-other-meeting"
+
+
+class MeetingNotScheduled(RuleViolation):
+    """The command names a meeting that is not scheduled: never scheduled, or ended."""
+
+    rule = "meeting-not-scheduled"
+
+
+class TabledMeetingDisagrees(RuleViolation):
+    """The command gives a meeting day that is not the named meeting's day."""
+
+    rule = "meeting-day-disagrees"
+
+
+class MeetingNotResolved(RuleViolation):
+    """Tabling named a meeting whose day and membership were not read from it: only a
+    client that reads the meeting first can table by meeting id."""
+
+    rule = "table-meeting-unresolved"
+
+
 # --- drafting ------------------------------------------------------------------------
 
 
@@ -306,3 +332,109 @@ class NewPeriodOverlapsPrevious(RuleViolation):
     """An extension's new period must start after the previous period ends."""
 
     rule = "new-period-overlaps-previous"
+
+
+# --- funding that an approval waits on ------------------------------------------------
+
+
+class FundingDueBeforeMeeting(MinutingRefused):
+    """A minute's funding condition gives a date to confirm the money by that is not after
+    the meeting that decided: the deadline would pass before the approval is minuted."""
+
+    rule = "funding-due-after-meeting"
+
+
+class FundingNotConditional(RuleViolation):
+    """Funding was confirmed on an approval whose minute waits on nothing: the money was
+    available when it was agreed, so there is nothing to confirm."""
+
+    rule = "funding-not-conditional"
+
+
+class FundingAlreadyConfirmed(RuleViolation):
+    """The funding of this approval was confirmed before: a confirmation is recorded once."""
+
+    rule = "funding-already-confirmed"
+
+
+class FundingOptionsDifferFromMinute(RuleViolation):
+    """The confirmation names other funding options than the minute agreed (seed 000: the
+    money must come from the source the forum agreed, not another)."""
+
+    rule = "funding-options-differ-from-minute"
+
+
+class FundingAmountDiffersFromMinute(RuleViolation):
+    """The confirmation gives another amount than the minute agreed."""
+
+    rule = "funding-amount-differs-from-minute"
+
+
+class DateInTheFuture(RuleViolation):
+    """A record of something that happened is dated after today (London): it has not
+    happened yet."""
+
+    rule = "date-not-in-future"
+
+
+class SpendingAlreadyRecorded(RuleViolation):
+    """The day spending started is recorded once per funding period."""
+
+    rule = "spending-already-recorded"
+
+
+# --- citations of earlier decisions ----------------------------------------------------
+
+
+class CitationRefused(RuleViolation):
+    """A paper cites an earlier decision that the decision register does not support."""
+
+    rule = "citation-refused"
+
+
+class CitedEntryNotFound(CitationRefused):
+    """The cited register entry does not exist (or not for the request reference given)."""
+
+    rule = "citation-entry-not-found"
+
+
+class CitedEntryNotAnApproval(CitationRefused):
+    """The cited entry is not an approval of funding (a rejection, a deferral, an
+    evaluation...), so no money can be said to come from it."""
+
+    rule = "citation-entry-not-an-approval"
+
+
+class CitedMinutesUnconfirmed(CitationRefused):
+    """The cited approval's minutes are not confirmed yet, so it is not final and cannot be
+    relied on."""
+
+    rule = "citation-minutes-unconfirmed"
+
+
+class CitedSourceNotRecorded(CitationRefused):
+    """The paper claims a funding source the cited entry does not record (seed 000: "approved
+    from the DSG", which no minute supported)."""
+
+    rule = "citation-source-not-recorded"
+
+
+class CitedAmountNotRecorded(CitationRefused):
+    """The paper claims an amount from the source that the cited entry does not record."""
+
+    rule = "citation-amount-not-recorded"
+
+
+# --- evaluation evidence ----------------------------------------------------------------
+
+
+class PaymentByResultsUnmeasured(RuleViolation):
+    """Payment by results is reported against a measure the report gives no outcome for."""
+
+    rule = "payment-by-results-measure-reported"
+
+
+class PaymentByResultsDiffersFromOutcome(RuleViolation):
+    """The result a payment was made on differs from the outcome the report measured."""
+
+    rule = "payment-by-results-matches-outcome"

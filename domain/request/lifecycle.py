@@ -18,6 +18,9 @@ The stages (closed, rejected and withdrawn are final)::
     withdraw: drafting | option_listing | tabled -> withdrawn
     follow_meeting: tabled -> tabled, for the day the meeting moved to (a meeting in
     session cannot be moved, so a request being voted on never follows a move)
+    leave_agenda: tabled -> option_listing, when its meeting removes the item or is cancelled
+    confirm_funding, record_spending: minuted | evaluation -> the same stage, recording
+    that a conditional approval's money came, and when spending started
 
 Rejected requests are not minuted here: rejection ends the request in stage
 ``rejected`` with the decision (and its reason) on the state, which is what the
@@ -51,6 +54,7 @@ PERMISSIONS: Mapping[Transition, frozenset[Role]] = MappingProxyType(
         _T.set_recommendation: frozenset({Role.officer}),
         _T.table: frozenset({Role.chair}),
         _T.follow_meeting: frozenset({Role.chair}),
+        _T.leave_agenda: frozenset({Role.chair}),
         _T.withdraw: frozenset({Role.officer}),
         _T.record_attendance: frozenset({Role.clerk}),
         _T.open_vote: frozenset({Role.chair}),
@@ -61,6 +65,8 @@ PERMISSIONS: Mapping[Transition, frozenset[Role]] = MappingProxyType(
         _T.record_minute: frozenset({Role.clerk}),
         _T.confirm_minutes: frozenset({Role.chair}),
         _T.report_evaluation: frozenset({Role.officer}),
+        _T.confirm_funding: frozenset({Role.officer}),
+        _T.record_spending: frozenset({Role.officer}),
         _T.extend: frozenset({Role.chair}),
         _T.close: frozenset({Role.chair}),
     }
@@ -78,6 +84,8 @@ FROM_STAGES: Mapping[Transition, frozenset[Stage]] = MappingProxyType(
         _T.table: frozenset({_S.option_listing}),
         # Only before the meeting opens: a meeting in session cannot be moved.
         _T.follow_meeting: frozenset({_S.tabled}),
+        # Only before the meeting opens: an item in session is decided, deferred or carried.
+        _T.leave_agenda: frozenset({_S.tabled}),
         _T.withdraw: frozenset({_S.drafting, _S.option_listing, _S.tabled}),
         _T.record_attendance: frozenset({_S.tabled}),
         _T.open_vote: frozenset({_S.tabled}),
@@ -88,6 +96,9 @@ FROM_STAGES: Mapping[Transition, frozenset[Stage]] = MappingProxyType(
         _T.record_minute: frozenset({_S.decided}),
         _T.confirm_minutes: frozenset({_S.minuted}),
         _T.report_evaluation: frozenset({_S.evaluation}),
+        # Funding and spending follow the minute, whether or not it is confirmed yet.
+        _T.confirm_funding: frozenset({_S.minuted, _S.evaluation}),
+        _T.record_spending: frozenset({_S.minuted, _S.evaluation}),
         _T.extend: frozenset({_S.evaluation}),
         _T.close: frozenset({_S.evaluation}),
     }
@@ -103,6 +114,8 @@ AUTHORS_ONLY: frozenset[Transition] = frozenset(
         _T.set_recommendation,
         _T.withdraw,
         _T.report_evaluation,
+        _T.confirm_funding,
+        _T.record_spending,
     }
 )
 """The officer's transitions that only the request's author and co-authors may take:
@@ -118,6 +131,7 @@ DOING: Mapping[Transition, str] = MappingProxyType(
         _T.set_recommendation: "set the recommendation of",
         _T.table: "table",
         _T.follow_meeting: "move the meeting date of",
+        _T.leave_agenda: "take off the agenda",
         _T.withdraw: "withdraw",
         _T.record_attendance: "record attendance for",
         _T.open_vote: "open the vote on",
@@ -128,6 +142,8 @@ DOING: Mapping[Transition, str] = MappingProxyType(
         _T.record_minute: "minute",
         _T.confirm_minutes: "confirm the minutes of",
         _T.report_evaluation: "report the evaluation of",
+        _T.confirm_funding: "confirm the funding of",
+        _T.record_spending: "record the spending of",
         _T.extend: "extend",
         _T.close: "close",
     }

@@ -19,6 +19,7 @@ from domain.request.commands import (
     CastVote,
     CloseVote,
     FollowMeeting,
+    LeaveAgenda,
     RecordAttendance,
     TableRequest,
 )
@@ -27,6 +28,8 @@ from domain.request.draft import DecisionType
 from domain.request.errors import (
     AlreadyAtMeetingDate,
     AmendmentAfterVotesCast,
+    MeetingNotResolved,
+    NotOnThatAgenda,
     NoVotesCast,
     TabledForAnotherDate,
 )
@@ -38,24 +41,35 @@ from domain.values import evolve, quote_ids
 def table(state: RequestState, command: TableRequest, now: datetime) -> Step[RequestState]:
     """Put the request on the meeting's agenda, noting late papers (the chair's call)."""
     rules.check_tabling(state)
+    meeting_date, membership = command.meeting_date, command.membership
+    if meeting_date is None or membership is None:
+        raise MeetingNotResolved(
+            f"Cannot table {state.reference} for {command.meeting_id}: the meeting's day and "
+            "membership were not read from it (meeting_id). Table it through forumflow's "
+            "API, which reads them from the scheduled meeting.",
+            field="meeting_id",
+        )
     settings = state.settings
-    note = rules.late_papers_note(command.meeting_date, now, settings.papers_clear_working_days)
+    note = rules.late_papers_note(meeting_date, now, settings.papers_clear_working_days)
     late = f" {note}" if note else ""
     quorum = quorum_required(
-        command.membership.total, settings.quorum_numerator, settings.quorum_denominator
+        membership.total, settings.quorum_numerator, settings.quorum_denominator
     )
+    on_agenda = f" on the agenda of {command.meeting_id}" if command.meeting_id else ""
     return Step(
         evolve(
             state,
             stage=Stage.tabled,
-            meeting_date=command.meeting_date,
-            membership=command.membership,
+            meeting_date=meeting_date,
+            meeting_id=command.meeting_id,
+            membership=membership,
             present_member_ids=(),
             votes=(),
             amendments=(),
         ),
-        f"Tabled for the meeting on {format_uk_date(command.meeting_date)} "
-        f"({command.membership.total} members; quorum {quorum}).{late}",
+        f"Tabled for the meeting on {format_uk_date(meeting_date)}{on_agenda} "
+        f"({membership.total} members; quorum {quorum}).{late}",
+        command.late_reason,
     )
 
 
@@ -86,10 +100,40 @@ def follow_meeting(
         if default_calendar().covers(moved_to)
         else ""
     )
+    # A request on a meeting's agenda follows that meeting, or the one it is carried to.
+    linked = state.meeting_id is not None or command.from_meeting_id is not None
+    meeting_id = command.meeting_id if linked else state.meeting_id
+    how = (
+        f"Carried from {command.from_meeting_id} to {command.meeting_id}"
+        if command.from_meeting_id
+        else f"Moved with {command.meeting_id}"
+    )
     return Step(
-        evolve(state, meeting_date=moved_to, present_member_ids=()),
-        f"Moved with {command.meeting_id} from {format_uk_date(tabled_for)} to "
+        evolve(state, meeting_date=moved_to, meeting_id=meeting_id, present_member_ids=()),
+        f"{how} from {format_uk_date(tabled_for)} to "
         f"{format_uk_date(moved_to)}{papers}.{cleared}{f' {note}' if note else ''}",
+        command.reason,
+    )
+
+
+def leave_agenda(state: RequestState, command: LeaveAgenda) -> Step[RequestState]:
+    """Back to option listing: the meeting the request is tabled for no longer takes it."""
+    if state.meeting_id != command.meeting_id:
+        raise NotOnThatAgenda(
+            f"Cannot take {state.reference} off the agenda of {command.meeting_id}: it is "
+            f"tabled for {state.meeting_id or 'no named meeting'} (meeting_id).",
+            field="meeting_id",
+        )
+    return Step(
+        evolve(
+            state,
+            stage=Stage.option_listing,
+            meeting_date=None,
+            meeting_id=None,
+            membership=None,
+            present_member_ids=(),
+        ),
+        f"Taken off the agenda of {command.meeting_id}; back to option listing.",
         command.reason,
     )
 

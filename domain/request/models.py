@@ -16,7 +16,7 @@ from typing import Self
 from pydantic import AwareDatetime, Field, model_validator
 
 from domain.audit import AuditEntry
-from domain.calendar import require_aware
+from domain.calendar import format_uk_date, require_aware
 from domain.errors import RoleNotPermitted
 from domain.forum import ForumSettings
 from domain.people import Actor, Membership, Role, roles_text
@@ -25,12 +25,14 @@ from domain.request.decision import (
     DecisionOutcome,
     Deferral,
     EvaluationReport,
+    FundingConfirmation,
     Minute,
+    SpendingRecord,
     Vote,
 )
 from domain.request.draft import FundingOption, Period, Recommendation, RequestDraft
 from domain.request.errors import AuthorIsTheCreator
-from domain.values import DomainModel, Pence, Slug, Text, require_unique
+from domain.values import DomainModel, MeetingId, Pence, Slug, Text, require_unique
 
 
 class Stage(StrEnum):
@@ -51,6 +53,17 @@ class Stage(StrEnum):
     def is_final(self) -> bool:
         """Whether nothing more can happen to the request."""
         return self in (Stage.closed, Stage.rejected, Stage.withdrawn)
+
+
+class FundingState(StrEnum):
+    """Whether the money a minuted approval agreed is there to spend."""
+
+    available = "available"
+    """The minute set no condition: the money was available when agreed."""
+    not_confirmed = "not_confirmed"
+    """Approved, but the money waits on the minute's funding condition."""
+    confirmed = "confirmed"
+    """The money the approval waited on has been confirmed."""
 
 
 class NoticeRecord(DomainModel):
@@ -92,6 +105,11 @@ class RequestState(DomainModel):
     options: tuple[FundingOption, ...] = ()
     recommendation: Recommendation | None = None
     meeting_date: date | None = None
+    meeting_id: MeetingId | None = Field(
+        default=None,
+        description="the scheduled meeting whose agenda the request is on, when tabled by "
+        "naming it; the request then follows that meeting",
+    )
     membership: Membership | None = None
     present_member_ids: tuple[Text, ...] = ()
     votes: tuple[Vote, ...] = ()
@@ -100,6 +118,12 @@ class RequestState(DomainModel):
     minute: Minute | None = None
     minutes_confirmed_at: AwareDatetime | None = None
     evaluation: EvaluationReport | None = None
+    funding_confirmation: FundingConfirmation | None = Field(
+        default=None, description="when the funding a conditional approval waited on came"
+    )
+    spending: SpendingRecord | None = Field(
+        default=None, description="when spending of the agreed money started"
+    )
     deferrals: tuple[Deferral, ...] = ()
     audit: tuple[AuditEntry[Stage], ...] = ()
     settings: ForumSettings = ForumSettings()
@@ -125,7 +149,41 @@ class RequestState(DomainModel):
             raise ValueError(f"minute: a {self.stage} request has its minute")
         if self.stage in (Stage.evaluation, Stage.closed) and self.minutes_confirmed_at is None:
             raise ValueError(f"minutes_confirmed_at: a {self.stage} request has confirmed minutes")
+        if self.funding_confirmation is not None and not (
+            self.minute and self.minute.funding_conditional
+        ):
+            raise ValueError("funding_confirmation: only a conditional approval is confirmed")
         return self
+
+    @property
+    def funding_state(self) -> FundingState | None:
+        """Whether the minuted approval's money is available (None before minuting)."""
+        if self.minute is None or self.stage not in _NEEDS_MINUTE:
+            return None
+        if not self.minute.funding_conditional:
+            return FundingState.available
+        if self.funding_confirmation is None:
+            return FundingState.not_confirmed
+        return FundingState.confirmed
+
+    @property
+    def funding_state_text(self) -> str | None:
+        """E.g. "approved, funding not confirmed: pending the DSG allocation; to be
+        confirmed by 31 October 2018"."""
+        state, minute = self.funding_state, self.minute
+        if state is None or minute is None:
+            return None
+        if state is FundingState.available:
+            return "approved and funded"
+        if state is FundingState.confirmed and self.funding_confirmation is not None:
+            confirmation = self.funding_confirmation
+            return (
+                f"approved, funding confirmed on {format_uk_date(confirmation.confirmed_on)} "
+                f"by {confirmation.confirmed_by}"
+            )
+        due = format_uk_date(minute.funding_due) if minute.funding_due else "an unknown day"
+        condition = minute.funding_condition
+        return f"approved, funding not confirmed: {condition}; to be confirmed by {due}"
 
     @classmethod
     def new(

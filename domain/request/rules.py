@@ -19,6 +19,7 @@ from domain.calendar import (
     to_london,
 )
 from domain.people import Actor
+from domain.request.citations import check_draft_citations
 from domain.request.decision import EvaluationReport, Minute
 from domain.request.draft import FundingOption, Period, Recommendation, RequestDraft
 from domain.request.errors import (
@@ -87,6 +88,8 @@ def check_tabling(state: RequestState) -> None:
       reach the total or declare in ``covers`` which part it pays for.
     """
     ref = state.reference
+    # A paper is only tabled on claims the register supports (seed 000, January 2019).
+    check_draft_citations(state.draft)
     if not state.options:
         raise NoFundingOptions(
             f"Cannot table {ref}: no funding option is listed (options is empty). A request "

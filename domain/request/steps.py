@@ -16,8 +16,9 @@ from datetime import datetime
 from domain.calendar import format_uk_date
 from domain.machine import Step
 from domain.people import Actor
+from domain.request import follow_through, rules
 from domain.request import meeting_steps as at_meeting
-from domain.request import rules
+from domain.request.citations import check_draft_citations
 from domain.request.commands import (
     AddOption,
     AmendRecommendation,
@@ -25,14 +26,17 @@ from domain.request.commands import (
     Close,
     CloseVote,
     Command,
+    ConfirmFunding,
     ConfirmMinutes,
     Defer,
     EditDraft,
     Extend,
     FollowMeeting,
+    LeaveAgenda,
     OpenVote,
     RecordAttendance,
     RecordMinute,
+    RecordSpending,
     RemoveOption,
     ReportEvaluation,
     SetRecommendation,
@@ -64,6 +68,7 @@ def run_step(
             return _edit_draft(state, command, actor)
         case SubmitDraft():
             rules.check_draft_complete(state.draft)
+            check_draft_citations(state.draft)
             return Step(
                 evolve(state, stage=Stage.option_listing),
                 f"Submitted the draft for option listing (cost "
@@ -79,6 +84,8 @@ def run_step(
             return at_meeting.table(state, command, now)
         case FollowMeeting():
             return at_meeting.follow_meeting(state, command, now)
+        case LeaveAgenda():
+            return at_meeting.leave_agenda(state, command)
         case Withdraw():
             return Step(
                 evolve(state, stage=Stage.withdrawn), "Withdrew the request.", command.reason
@@ -106,6 +113,10 @@ def run_step(
             )
         case ReportEvaluation():
             return _report_evaluation(state, command, actor)
+        case ConfirmFunding():
+            return follow_through.confirm_funding(state, command, actor, now)
+        case RecordSpending():
+            return follow_through.record_spending(state, command, actor, now)
         case Extend():
             _require_evaluation(state, "extend")
             return Step(
@@ -221,6 +232,7 @@ def _record_minute(state: RequestState, command: RecordMinute, actor: Actor) -> 
     minute = command.minute
     rules.check_recorded_by(actor, minute.recorded_by, "minute.recorded_by", "minute")
     rules.check_minute(state, minute)
+    follow_through.check_funding_condition(state, minute)
     period = minute.period.label if minute.period else ""
     phases = state.decision.phases if state.decision else ()
     by_phase = f" By phase: {'; '.join(p.text for p in phases)}." if phases else ""
@@ -230,7 +242,7 @@ def _record_minute(state: RequestState, command: RecordMinute, actor: Actor) -> 
         evolve(state, stage=Stage.minuted, minute=minute),
         f"Minuted the approval of {quote_ids(minute.agreed_option_ids)}: "
         f"{format_pence(minute.amount_pence)}, {period}; {len(minute.actions)} action(s)."
-        f"{by_phase}",
+        f"{by_phase}{follow_through.minute_funding_note(minute)}",
     )
 
 
@@ -239,11 +251,13 @@ def _report_evaluation(
 ) -> Step[RequestState]:
     report = command.report
     rules.check_recorded_by(actor, report.reported_by, "report.reported_by", "report")
+    follow_through.check_payment_by_results(report)
     missing = rules.unreported_measures(state, report)
     gap = f" Not reported: {quote_ids(missing)}." if missing else ""
     return Step(
         evolve(state, evaluation=report),
-        f"Reported the evaluation; the officer recommends: {report.recommendation}.{gap}",
+        f"Reported the evaluation; the officer recommends: {report.recommendation}.{gap}"
+        f"{follow_through.payment_note(report)}",
     )
 
 

@@ -137,10 +137,17 @@ def schema_metadata() -> tuple[MetaData, ...]:
     revision must create (tests/register/test_migrations.py checks that it does)."""
     from storage.accounts import metadata as accounts_metadata
     from storage.deliveries import deliveries_metadata
+    from storage.digests import digests_metadata
     from storage.register_tables import metadata as register_metadata
     from storage.signin import metadata as signin_metadata
 
-    return (register_metadata, deliveries_metadata, accounts_metadata, signin_metadata)
+    return (
+        register_metadata,
+        deliveries_metadata,
+        accounts_metadata,
+        signin_metadata,
+        digests_metadata,
+    )
 
 
 def migration_engine(url: str | URL) -> Engine:

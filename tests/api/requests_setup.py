@@ -9,22 +9,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall_time
 from typing import Any
 
 import httpx
 
+from clients.meetings import ForumMeetings
 from clients.requests import FundingRequests
+from contracts.meeting import MeetingStart
 from devtools.seeds import (
     CENTRALLY_RETAINED,
     CHAIR,
     CLERK,
     MEMBERS,
+    MEMBERSHIP,
     OFFICER,
     SCHOOLS_BLOCK,
     member_actor,
     middlesbrough_draft,
 )
+from domain.calendar import LONDON, to_london
 from domain.people import Actor, Role
 from domain.request.commands import (
     CastVote,
@@ -34,6 +39,7 @@ from domain.request.commands import (
     RecordAttendance,
     RecordMinute,
     SetRecommendation,
+    TableRequest,
     Withdraw,
 )
 from domain.request.decision import VoteChoice
@@ -101,6 +107,29 @@ async def recommended(forum: FundingRequests) -> str:
     return reference
 
 
+def agenda_meeting_of(reference: str) -> str:
+    """The id of the meeting :func:`on_an_agenda` tables ``reference`` for."""
+    return f"meeting-agenda-{reference.lower()}"
+
+
+async def on_an_agenda(forum: FundingRequests) -> str:
+    """A request tabled by naming a meeting scheduled 40 days ahead: on its agenda."""
+    reference = await recommended(forum)
+    starts_at = datetime.combine(
+        london_today() + timedelta(days=40), wall_time(10, 0), tzinfo=LONDON
+    )
+    meeting_id = agenda_meeting_of(reference)
+    start = MeetingStart(
+        meeting_id=meeting_id,
+        starts_at=starts_at,
+        location="Town Hall, Middlesbrough",
+        membership=MEMBERSHIP,
+    )
+    await ForumMeetings(forum.client, forum.task_queue).schedule(start)
+    await forum.submit(reference, TableRequest(meeting_id=meeting_id), CHAIR)
+    return reference
+
+
 async def tabled(forum: FundingRequests, meeting: date | None = None) -> str:
     """A request tabled for a meeting (4 July 2018 unless ``meeting`` is given)."""
     reference = await listing(forum)
@@ -154,6 +183,24 @@ async def minuted(forum: FundingRequests) -> str:
     """An approval the clerk has minuted, awaiting the chair's confirmation."""
     reference = await decided(forum)
     await forum.submit(reference, RecordMinute(minute=minute_for()), CLERK)
+    return reference
+
+
+def london_today() -> date:
+    """Today in London, by the dev server's clock (the machine's)."""
+    return to_london(datetime.now(UTC)).date()
+
+
+async def conditionally_minuted(forum: FundingRequests) -> str:
+    """An approval minuted as waiting on its money for two months."""
+    reference = await decided(forum)
+    minute = minute_for().model_copy(
+        update={
+            "funding_condition": "pending the DSG allocation",
+            "funding_due": london_today() + timedelta(days=60),
+        }
+    )
+    await forum.submit(reference, RecordMinute(minute=minute), CLERK)
     return reference
 
 

@@ -30,8 +30,7 @@ from api.problems import refused
 from clients.records import TransitionRefused
 from contracts.register import EntryKind
 from devtools.seeds import MEMBERS, middlesbrough_draft
-from domain.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
-from domain.values import MAX_TEXT_LENGTH
+from domain.values import FIRST_PLANNABLE_DAY, LAST_PLANNABLE_DAY, MAX_TEXT_LENGTH
 from tests.api.conftest import Api
 from tests.api.requests_setup import listing, tabled
 from tests.api.test_meetings_api import days_ahead, schedule, start_body
@@ -95,7 +94,7 @@ LIMITS: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         "/meetings",
         "/meetings",
         meeting_start(),
-        {"starts_at": "2000-06-07T10:00:00+01:00"},
+        {"starts_at": "1999-06-07T10:00:00+01:00"},
         "body.starts_at",
     ),
     (
@@ -103,7 +102,7 @@ LIMITS: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         "/meetings",
         "/meetings",
         meeting_start(),
-        {"starts_at": "2060-06-07T10:00:00+01:00"},
+        {"starts_at": "2100-06-07T10:00:00+01:00"},
         "body.starts_at",
     ),
     (
@@ -167,7 +166,7 @@ LIMITS: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         "/meetings/{meeting_id}/actions/move_meeting",
         f"/meetings/{MEETING}/actions/move_meeting",
         {"kind": "move_meeting", "new_starts_at": "2031-01-09T10:00:00Z", "reason": "Room"},
-        {"new_starts_at": "2061-01-09T10:00:00Z"},
+        {"new_starts_at": "2100-01-09T10:00:00Z"},
         "body.new_starts_at",
     ),
     (
@@ -251,7 +250,7 @@ async def test_the_document_declares_each_limit_the_server_enforces(
     change: dict[str, Any],
     field: str,
 ) -> None:
-    """A blank string or a year outside 2001-2059, refused by the server, breaks the schema too."""
+    """A blank string or a year outside 2000-2099, refused by the server, breaks the schema too."""
     validator = body_validator(await openapi(api), method, documented)
     broken = {**body, **change}
     assert validator.is_valid(body), list(validator.iter_errors(body))
@@ -562,10 +561,10 @@ async def test_every_timestamp_the_api_answers_is_utc_with_z(api: Api) -> None:
 
 
 def test_the_year_pattern_admits_exactly_the_calendars_years() -> None:
-    """The declared year pattern admits 2001 to 2059 (the calendar's years) and no other."""
+    """The declared year pattern admits 2000 to 2099 (the plannable years) and no other."""
     pattern = re.compile(CALENDAR_YEAR_PATTERN)
     admitted = [year for year in range(1000, 10000) if pattern.match(f"{year}-01-01T10:00Z")]
-    assert admitted == list(range(DEFAULT_FIRST_YEAR + 1, DEFAULT_LAST_YEAR))
+    assert admitted == list(range(FIRST_PLANNABLE_DAY.year, LAST_PLANNABLE_DAY.year + 1))
     assert admitted == list(CALENDAR_YEARS)
 
 

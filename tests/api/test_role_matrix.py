@@ -34,14 +34,17 @@ from domain.request.commands import (
     Close,
     CloseVote,
     Command,
+    ConfirmFunding,
     ConfirmMinutes,
     Defer,
     EditDraft,
     Extend,
     FollowMeeting,
+    LeaveAgenda,
     OpenVote,
     RecordAttendance,
     RecordMinute,
+    RecordSpending,
     RemoveOption,
     ReportEvaluation,
     SetRecommendation,
@@ -61,12 +64,16 @@ from tests.api.requests_setup import (
     USER_FOR_ROLE,
     VOTER,
     Prepare,
+    agenda_meeting_of,
     attended,
+    conditionally_minuted,
     decided,
     drafting,
     evaluated,
     listing,
+    london_today,
     minuted,
+    on_an_agenda,
     post_action,
     recommended,
     snapshot,
@@ -131,6 +138,11 @@ SETUPS: dict[Transition, Setup] = {
         ),
         Stage.tabled,
     ),
+    Transition.leave_agenda: Setup(
+        on_an_agenda,
+        lambda ref: LeaveAgenda(meeting_id=agenda_meeting_of(ref), reason="Meeting cancelled"),
+        Stage.option_listing,
+    ),
     Transition.withdraw: Setup(
         drafting, lambda _: Withdraw(reason="The posts are funded elsewhere."), Stage.withdrawn
     ),
@@ -156,6 +168,21 @@ SETUPS: dict[Transition, Setup] = {
     Transition.confirm_minutes: Setup(minuted, lambda _: ConfirmMinutes(), Stage.evaluation),
     Transition.report_evaluation: Setup(
         unevaluated, lambda _: ReportEvaluation(report=EVALUATION), Stage.evaluation
+    ),
+    Transition.confirm_funding: Setup(
+        conditionally_minuted,
+        lambda _: ConfirmFunding(
+            confirmed_by="Head of Schools Finance",
+            confirmed_on=london_today(),
+            option_ids=(CENTRALLY_RETAINED.option_id,),
+            amount_pence=minute_for().amount_pence,
+        ),
+        Stage.minuted,
+    ),
+    Transition.record_spending: Setup(
+        minuted,
+        lambda _: RecordSpending(started_on=london_today(), description="Four posts filled."),
+        Stage.minuted,
     ),
     Transition.extend: Setup(
         evaluated,

@@ -44,14 +44,17 @@ from domain.request.commands import (
     Close,
     CloseVote,
     Command,
+    ConfirmFunding,
     ConfirmMinutes,
     Defer,
     EditDraft,
     Extend,
     FollowMeeting,
+    LeaveAgenda,
     OpenVote,
     RecordAttendance,
     RecordMinute,
+    RecordSpending,
     RemoveOption,
     ReportEvaluation,
     SetRecommendation,
@@ -140,6 +143,11 @@ MINUTE = middlesbrough_minute().model_copy(
 )
 
 
+CONDITIONAL_MINUTE = MINUTE.model_copy(
+    update={"funding_condition": "pending the DSG allocation", "funding_due": date(2018, 10, 31)}
+)
+
+
 class Clock:
     """Hands out strictly increasing aware instants, an hour apart."""
 
@@ -157,13 +165,19 @@ HAPPY: list[tuple[Command, Actor]] = [
     (AddOption(option=CENTRALLY_RETAINED), OFFICER),
     (AddOption(option=SCHOOLS_BLOCK), OFFICER),
     (SetRecommendation(recommendation=NAMED_RECOMMENDATION), OFFICER),
-    (TableRequest(meeting_date=JULY_2018_MEETING, membership=SMF), CHAIR),
+    (
+        TableRequest(
+            meeting_id="meeting-2018-07-04", meeting_date=JULY_2018_MEETING, membership=SMF
+        ),
+        CHAIR,
+    ),
     (RecordAttendance(present_member_ids=PRESENT), CLERK),
     (OpenVote(), CHAIR),
     (AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT), CLERK),
     *((CastVote(choice=VoteChoice.for_), MEMBERS[mid]) for mid in PRESENT),
     (CloseVote(), CHAIR),
-    (RecordMinute(minute=MINUTE), CLERK),
+    # Minuted as waiting on its money, so the funding has a confirmation to take.
+    (RecordMinute(minute=CONDITIONAL_MINUTE), CLERK),
     (ConfirmMinutes(), CHAIR),
     (ReportEvaluation(report=EVALUATION), OFFICER),
     (Close(reason="The posts are now funded by de-delegation from 2019/20."), CHAIR),
@@ -240,6 +254,11 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
         CHAIR,
         Stage.tabled,
     ),
+    Transition.leave_agenda: (
+        LeaveAgenda(meeting_id="meeting-2018-07-04", reason="Meeting cancelled"),
+        CHAIR,
+        Stage.tabled,
+    ),
     Transition.open_vote: (OpenVote(), CHAIR, Stage.tabled),
     Transition.amend_recommendation: (
         AmendRecommendation(amendment=MIDDLESBROUGH_AMENDMENT),
@@ -252,6 +271,21 @@ SAMPLE: dict[Transition, tuple[Command, Actor, Stage]] = {
     Transition.record_minute: (RecordMinute(minute=MINUTE), CLERK, Stage.decided),
     Transition.confirm_minutes: (ConfirmMinutes(), CHAIR, Stage.minuted),
     Transition.report_evaluation: (ReportEvaluation(report=EVALUATION), OFFICER, Stage.evaluation),
+    Transition.confirm_funding: (
+        ConfirmFunding(
+            confirmed_by="Head of Schools Finance",
+            confirmed_on=date(2018, 6, 1),
+            option_ids=(CENTRALLY_RETAINED.option_id,),
+            amount_pence=TOTAL_PENCE,
+        ),
+        OFFICER,
+        Stage.minuted,
+    ),
+    Transition.record_spending: (
+        RecordSpending(started_on=date(2018, 6, 1), description="Posts filled"),
+        OFFICER,
+        Stage.minuted,
+    ),
     Transition.extend: (Extend(new_period=YEAR_2, reason="Demand"), CHAIR, Stage.evaluation),
     Transition.close: (Close(reason="Ended"), CHAIR, Stage.evaluation),
 }
@@ -861,6 +895,13 @@ POOL: list[Command] = [
     RecordMinute(minute=MINUTE.model_copy(update={"agreed_option_ids": ()})),
     ConfirmMinutes(),
     ReportEvaluation(report=EVALUATION),
+    ConfirmFunding(
+        confirmed_by="Finance",
+        confirmed_on=date(2018, 6, 1),
+        option_ids=(CENTRALLY_RETAINED.option_id,),
+        amount_pence=TOTAL_PENCE,
+    ),
+    RecordSpending(started_on=date(2018, 6, 1), description="s"),
     Extend(new_period=YEAR_2, reason="e"),
     Close(reason="c"),
 ]

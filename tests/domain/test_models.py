@@ -27,7 +27,7 @@ from devtools.seeds import (
 from domain import audit, forum, people
 from domain.audit import AuditEntry
 from domain.errors import RoleNotPermitted
-from domain.forum import Contact, ForumContacts, ForumSettings
+from domain.forum import Contact, ForumContacts, ForumSettings, ReminderTiming
 from domain.people import Actor, Member, MemberGroup, Membership, Role
 from domain.request import commands, decision, models
 from domain.request import draft as drafts
@@ -37,16 +37,22 @@ from domain.request.decision import (
     Decision,
     DecisionOutcome,
     Deferral,
+    FundingConfirmation,
     MeasuredOutcome,
     Minute,
     OptionVotes,
+    PaymentByResults,
     PhaseDecision,
     PhaseOutcome,
+    SpendingRecord,
     Tally,
     Vote,
     VoteChoice,
 )
 from domain.request.draft import (
+    Citation,
+    CitedEntry,
+    CitedFunding,
     CostLine,
     DecisionType,
     EvaluationPlan,
@@ -222,6 +228,45 @@ SAMPLES: list[BaseModel] = [
     Minute(amount_pence=0, text="Noted.", recorded_by="u-clerk"),
     MeasuredOutcome(measure="referrals", value=707, unit="referrals"),
     REPORT,
+    PaymentByResults(measure="referrals", target=600, achieved=707, amount_paid_pence=5_000),
+    FundingConfirmation(
+        confirmed_by="Head of Finance",
+        confirmed_on=date(2018, 11, 1),
+        option_ids=("a1",),
+        amount_pence=5,
+        recorded_by="u-officer",
+        recorded_at=AT,
+    ),
+    SpendingRecord(
+        started_on=date(2018, 9, 1),
+        description="Posts filled",
+        recorded_by="u-officer",
+        recorded_at=AT,
+        before_funding_confirmed=True,
+    ),
+    CitedFunding(source="dsg_high_needs", amount_pence=7),
+    CitedEntry(
+        entry_id="SMF-2018-EHP/c1/minute_confirmed/20",
+        request_ref="SMF-2018-EHP",
+        kind="minute_confirmed",
+        outcome="approved",
+        minutes_confirmed=True,
+    ),
+    Citation(
+        entry_id="SMF-2018-EHP/c1/decision/17",
+        request_ref="SMF-2018-EHP",
+        claimed_source=FundingSource.centrally_retained,
+        claimed_amount_pence=5,
+        entry=CitedEntry(
+            entry_id="SMF-2018-EHP/c1/decision/17",
+            request_ref="SMF-2018-EHP",
+            kind="decision",
+            outcome="approved",
+            meeting_date=JULY_2018_MEETING,
+            minutes_confirmed=True,
+            funding=(CitedFunding(source="centrally_retained", amount_pence=5),),
+        ),
+    ),
     AuditEntry[Stage](
         at=AT,
         actor_id="c",
@@ -235,6 +280,7 @@ SAMPLES: list[BaseModel] = [
     ),
     ForumSettings(quorum_numerator=1, quorum_denominator=3, papers_clear_working_days=3),
     Contact(name="Forum Chair", email="chair@forum.example.org"),
+    ReminderTiming(kind="papers", offsets_days=(7, 0), send_hour=9),
     NoticeRecord(
         at=datetime(2019, 6, 21, 16, 0, tzinfo=UTC),
         key="SMF-1/c1/evaluation_report/2019-06-28/reminder/7d",
@@ -302,6 +348,7 @@ def test_every_command_round_trips_through_the_union() -> None:
             meeting_date=date(2018, 7, 18),
             reason="r",
         ),
+        commands.LeaveAgenda(meeting_id="meeting-2018-07-04", reason="r"),
         commands.Withdraw(reason="r"),
         RecordAttendance(present_member_ids=("m1",)),
         commands.OpenVote(),
@@ -312,6 +359,10 @@ def test_every_command_round_trips_through_the_union() -> None:
         commands.RecordMinute(minute=Minute(amount_pence=1, text="t", recorded_by="c")),
         commands.ConfirmMinutes(),
         commands.ReportEvaluation(report=REPORT),
+        commands.ConfirmFunding(
+            confirmed_by="Finance", confirmed_on=AT.date(), option_ids=("ab",), amount_pence=1
+        ),
+        commands.RecordSpending(started_on=AT.date(), description="Posts filled"),
         commands.Extend(new_period=POSTS_PERIOD, reason="r"),
         commands.Close(reason="r"),
     ]

@@ -96,6 +96,16 @@ async def recommend_and_table(
     membership: Membership = MEMBERSHIP,
 ) -> None:
     """The officer recommends named options and the chair tables the request."""
+    await recommend(forum, reference, option_ids)
+    await forum.submit(reference, TableRequest(meeting_date=meeting, membership=membership), CHAIR)
+
+
+async def recommend(
+    forum: FundingRequests,
+    reference: str,
+    option_ids: tuple[str, ...] = (CENTRALLY_RETAINED.option_id,),
+) -> None:
+    """The officer recommends named options."""
     await forum.submit(
         reference,
         SetRecommendation(
@@ -103,7 +113,6 @@ async def recommend_and_table(
         ),
         OFFICER,
     )
-    await forum.submit(reference, TableRequest(meeting_date=meeting, membership=membership), CHAIR)
 
 
 async def open_vote_with(

@@ -37,7 +37,15 @@ from devtools.seeds import (
     middlesbrough_draft,
 )
 from domain.calendar import LONDON, add_months, to_london
-from domain.meeting.commands import AddAction, AddItem, CancelMeeting, MoveMeeting
+from domain.meeting.commands import (
+    AddAction,
+    AddItem,
+    CancelMeeting,
+    CloseMeeting,
+    MoveMeeting,
+    OpenMeeting,
+    RecordMeetingAttendance,
+)
 from domain.people import Actor, MemberGroup, Role
 from domain.request.commands import (
     AddOption,
@@ -46,6 +54,7 @@ from domain.request.commands import (
     Extend,
     RecordMinute,
     SubmitDraft,
+    TableRequest,
     Withdraw,
 )
 from domain.request.decision import VoteChoice
@@ -61,6 +70,7 @@ from tests.lifecycle.drive import (
     minute_and_confirm,
     minute_for,
     open_vote_with,
+    recommend,
     recommend_and_table,
     report_evaluation,
 )
@@ -282,6 +292,88 @@ async def _meeting_cancelled_with_an_open_action(
     return {"cancelled__action_told_the_chair": start.meeting_id}
 
 
+async def _sent_back_by_a_cancellation(rec: Recording, reference: str) -> Mapping[str, str]:
+    """Tabled by naming the meeting, so it is on that agenda; the meeting is cancelled and
+    the request is back in option listing."""
+    start = await _meeting_in_40_days(rec)
+    handle = await rec.meetings.schedule(start)
+    await draft_to_options(rec.forum, middlesbrough_draft(reference))
+    await recommend(rec.forum, reference)
+    await rec.forum.submit(reference, TableRequest(meeting_id=start.meeting_id), CHAIR)
+    await rec.meetings.submit(start.meeting_id, CancelMeeting(reason="Not quorate"), CHAIR)
+    await handle.result()
+
+    async def back() -> bool:
+        return (await rec.forum.state(reference)).meeting_id is None
+
+    await _until(back)
+    return {"cancelled__sent_its_requests_back": start.meeting_id}
+
+
+async def _carried_to_the_next_meeting(rec: Recording, reference: str) -> Mapping[str, str]:
+    """On the agenda of a meeting that closes before reaching it: carried to the next
+    meeting, which it follows."""
+    first = await _meeting_in_40_days(rec)
+    second_at = first.starts_at + timedelta(weeks=8)
+    second = first.model_copy(
+        update={
+            "meeting_id": f"meeting-{to_london(second_at).date().isoformat()}-"
+            f"{uuid.uuid4().hex[:8]}",
+            "starts_at": second_at,
+            "previous_meeting_id": first.meeting_id,
+        }
+    )
+    closing = await rec.meetings.schedule(first)
+    await rec.meetings.schedule(second)
+    await draft_to_options(rec.forum, middlesbrough_draft(reference))
+    await recommend(rec.forum, reference)
+    await rec.forum.submit(reference, TableRequest(meeting_id=first.meeting_id), CHAIR)
+    present = tuple(m.member_id for m in MEMBERS[:8])
+    await rec.meetings.submit(
+        first.meeting_id, RecordMeetingAttendance(present_member_ids=present), CLERK
+    )
+    await rec.meetings.submit(first.meeting_id, OpenMeeting(), CHAIR)
+    await rec.meetings.submit(
+        first.meeting_id, CloseMeeting(next_meeting_id=second.meeting_id), CHAIR
+    )
+    await closing.result()
+
+    async def carried() -> bool:
+        return (await rec.forum.state(reference)).meeting_id == second.meeting_id
+
+    await _until(carried)
+    return {"closed__carried_its_requests_forward": first.meeting_id}
+
+
+async def _owner_absent(rec: Recording, reference: str) -> Mapping[str, str]:
+    """An action owned by a member, reminded 7 days before the papers deadline and on the
+    day; the meeting opens with the owner absent and the chair is told at once."""
+    start = await _meeting_in_40_days(rec)
+    await rec.meetings.schedule(start)
+    owner = MEMBERS[10]
+    action = AddAction(
+        action_id="report-back",
+        request_ref=reference,
+        description="Report on the funding source",
+        owner=owner.name,
+        owner_id=owner.member_id,
+    )
+    await rec.meetings.submit(start.meeting_id, action, CLERK)
+    await rec.env.sleep(start.starts_at - timedelta(days=1) - await rec.env.get_current_time())
+    present = tuple(m.member_id for m in MEMBERS[:8])
+    await rec.meetings.submit(
+        start.meeting_id, RecordMeetingAttendance(present_member_ids=present), CLERK
+    )
+    await rec.meetings.submit(start.meeting_id, OpenMeeting(), CHAIR)
+
+    async def told() -> bool:
+        state = await rec.meetings.state(start.meeting_id)
+        return len([e for e in state.audit if e.transition == "notice_sent"]) >= 2
+
+    await _until(told)
+    return {"in_session__owner_absent_escalated": start.meeting_id}
+
+
 CO_AUTHOR = Actor(user_id="gail.earl", name="Gail Earl", roles=frozenset({Role.officer}))
 
 MADE: dict[str, Made] = {
@@ -291,6 +383,9 @@ MADE: dict[str, Made] = {
     "drafting__annual_decision_warned": _annual_decision_warned,
     "option_listing__co_author_listed": _co_author_listed,
     "cancelled__action_told_the_chair": _meeting_cancelled_with_an_open_action,
+    "option_listing__left_the_cancelled_agenda": _sent_back_by_a_cancellation,
+    "tabled__carried_to_the_next_meeting": _carried_to_the_next_meeting,
+    "in_session__owner_absent_escalated": _owner_absent,
 }
 """Scenarios that set up their own request or meeting."""
 

@@ -75,7 +75,13 @@ async def meetings(
         env.client,
         task_queue=task_queue,
         workflows=[MeetingWorkflow],
-        activities=[moves.carry_forward, moves.pass_on_move, outbox.deliver],
+        activities=[
+            moves.carry_forward,
+            moves.pass_on_move,
+            moves.pass_on_leave,
+            moves.announce_forward_plan,
+            outbox.deliver,
+        ],
     ):
         meetings = TrackedMeetings(env.client, task_queue)
         try:

@@ -59,6 +59,7 @@ LEGACY_SCHEMAS = Path(__file__).with_name("legacy_schemas")
 BASELINE_TABLES = ("register_entries", "register_agreed_funding", "notice_deliveries")
 USER_TABLES = ("users", "api_tokens")
 SIGN_IN_TABLES = ("sign_in_links", "sign_in_attempts", "web_sessions")  # revision 0003
+DIGEST_TABLES = ("notice_digest_items",)  # revision 0004
 
 # The approval, split across two sources, and its minutes confirmed at the next meeting.
 SPLIT_APPROVAL = make_entry(
@@ -467,6 +468,7 @@ def test_a_database_with_only_the_user_tables_gets_the_rest(database_url: str) -
         *BASELINE_TABLES,
         *USER_TABLES,
         *SIGN_IN_TABLES,
+        *DIGEST_TABLES,
     }
     directory = UserDirectory(database_url)
     try:
@@ -582,6 +584,7 @@ def assert_schema_is_head(url: str) -> None:
         *BASELINE_TABLES,
         *USER_TABLES,
         *SIGN_IN_TABLES,
+        *DIGEST_TABLES,
     }
 
 

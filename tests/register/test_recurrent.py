@@ -70,6 +70,13 @@ def test_create_schema_adds_the_column_to_a_register_that_predates_it(
     with recurrent_register.engine.begin() as conn:
         conn.execute(text("ALTER TABLE register_entries DROP COLUMN recurrent"))
         conn.execute(text("ALTER TABLE register_entries DROP COLUMN phases"))
+        # And the follow-through columns of revision 0005, which it predates too.
+        conn.execute(text("DROP INDEX ix_register_entries_cites"))
+        for column in ("due_date", "occurred_on", "cites", "evidence"):
+            conn.execute(text(f"ALTER TABLE register_entries DROP COLUMN {column}"))
+        # And revision 0004's digest choice on the users the baseline already had.
+        if "users" in inspect(conn).get_table_names():
+            conn.execute(text("ALTER TABLE users DROP COLUMN daily_digest"))
         # Such a register holds only the baseline's tables: later revisions add the rest.
         for table in set(inspect(conn).get_table_names()) - BASELINE_TABLES.keys():
             conn.execute(text(f"DROP TABLE {table}"))

@@ -220,6 +220,16 @@ def valid_bodies(dates: ForumDates, reference: str) -> dict[Transition, dict[str
         Transition.record_minute: {"minute": dates.minute().model_dump(mode="json")},
         Transition.confirm_minutes: {},
         Transition.report_evaluation: {"report": EVALUATION.model_dump(mode="json")},
+        Transition.confirm_funding: {
+            "confirmed_by": "Head of Schools Finance",
+            "confirmed_on": dates.meeting.isoformat(),
+            "option_ids": ["centrally-retained"],
+            "amount_pence": dates.minute().amount_pence,
+        },
+        Transition.record_spending: {
+            "started_on": dates.meeting.isoformat(),
+            "description": "Four posts filled.",
+        },
         Transition.extend: {"new_period": later.model_dump(mode="json"), "reason": "It works."},
         Transition.close: {"reason": "Done."},
     }

@@ -23,6 +23,8 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from api.schemas.requests import RequestState as RequestAnswer
+from contracts import names
 from devtools.devserver import DevServer
 from devtools.seeds import JULY_2018_MEETING, MEMBERS
 from devtools.toolchain import ensure_temporal_cli
@@ -191,7 +193,7 @@ async def test_requests_resume_and_timers_fire_after_the_server_restarts(
 
         journeys = (drafting, listing, tabled, voting, decided)
         before = {
-            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestState)
+            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestAnswer)
             for j in journeys
         }
         events_before = {
@@ -201,12 +203,13 @@ async def test_requests_resume_and_timers_fire_after_the_server_restarts(
 
         # The tabled request sleeps on a durable timer until its first papers reminder.
         reminder_timer = await pending_timer(client.get_workflow_handle(tabled.reference))
+        tabled_state = await client.get_workflow_handle(tabled.reference).query(
+            names.REQUEST_STATE_QUERY, result_type=RequestState
+        )
         first_reminder = min(
             alarm.at
             for alarm in alarms_for(
-                request_deadlines(before[tabled.reference]),
-                before[tabled.reference].settings.reminder_offsets_days,
-                {},
+                request_deadlines(tabled_state), tabled_state.settings.reminder_offsets_days, {}
             )
         )
         assert abs(reminder_timer[1] - first_reminder) < timedelta(minutes=1)
@@ -224,7 +227,7 @@ async def test_requests_resume_and_timers_fire_after_the_server_restarts(
 
         # Every request is as it was (the late vote aside), with no Update lost or repeated.
         after = {
-            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestState)
+            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestAnswer)
             for j in journeys
         }
         for journey in journeys:
@@ -266,7 +269,7 @@ async def test_requests_resume_and_timers_fire_after_the_server_restarts(
         await decided.minute_and_evaluate()
 
         final = {
-            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestState)
+            j.reference: await caller.read(CHAIR_ID, f"/requests/{j.reference}", RequestAnswer)
             for j in journeys
         }
         notices = [n.key for n in final[decided.reference].notices]

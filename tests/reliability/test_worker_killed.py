@@ -26,6 +26,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from api.schemas.requests import RequestState as RequestAnswer
 from devtools.seeds import MEMBERS
 from devtools.worker_process import WorkerProcess
 from domain.alarms import Alarm, alarms_for
@@ -280,7 +281,7 @@ async def test_fifty_requests_survive_two_worker_kills_through_the_api(
         delivered = await wait_for_notices(caller, plans, len(expected_keys))
         states = {
             plan.journey.reference: await caller.read(
-                "chair", f"/requests/{plan.journey.reference}", RequestState
+                "chair", f"/requests/{plan.journey.reference}", RequestAnswer
             )
             for plan in plans
         }

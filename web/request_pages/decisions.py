@@ -56,7 +56,7 @@ async def table(request: Request, reference: str, who: Visitor = Depends(visitor
         return await show_request(
             request, who, user, view, status_code=422, errors=errors, typed=typed
         )
-    command = TableRequest(meeting_date=meeting.meeting_day, membership=meeting.membership)
+    command = TableRequest(meeting_id=meeting.meeting_id)
     refusal = await send(request, user, reference, command, form)
     if refusal is None:
         return redirect(done_url(reference, "tabled"))
