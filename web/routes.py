@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web import pages
+from web import pages, public_pages
 from web.request_pages import decisions, drafts, lists, options, recommendation, request_page
 
 router = APIRouter(include_in_schema=False)
@@ -16,3 +16,4 @@ router.include_router(request_page.router)
 router.include_router(options.router)
 router.include_router(recommendation.router)
 router.include_router(decisions.router)
+router.include_router(public_pages.router)

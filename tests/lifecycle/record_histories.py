@@ -53,6 +53,7 @@ from domain.request.commands import (
     CloseVote,
     Extend,
     RecordMinute,
+    RecordSpending,
     SubmitDraft,
     TableRequest,
     Withdraw,
@@ -63,6 +64,7 @@ from forumflow.serve_api import first_users
 from storage.accounts import UserDirectory
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
+from tests.decisions_followed.follow import conditionally_approved, confirmation
 from tests.lifecycle.drive import (
     approve,
     draft_to_options,
@@ -374,6 +376,18 @@ async def _owner_absent(rec: Recording, reference: str) -> Mapping[str, str]:
     return {"in_session__owner_absent_escalated": start.meeting_id}
 
 
+async def _funding_confirmed(rec: Recording, reference: str) -> Mapping[str, str]:
+    """Approved "pending the DSG allocation": spending starts, then the officer confirms
+    the funding the minute agreed, before its date."""
+    today = (await rec.env.get_current_time()).astimezone(LONDON).date()
+    approved = await conditionally_approved(rec.forum, today + timedelta(days=60))
+    await rec.forum.submit(
+        approved, RecordSpending(started_on=today, description="Posts filled"), OFFICER
+    )
+    await rec.forum.submit(approved, confirmation(today), OFFICER)
+    return {"evaluation__funding_confirmed": approved}
+
+
 CO_AUTHOR = Actor(user_id="gail.earl", name="Gail Earl", roles=frozenset({Role.officer}))
 
 MADE: dict[str, Made] = {
@@ -386,6 +400,7 @@ MADE: dict[str, Made] = {
     "option_listing__left_the_cancelled_agenda": _sent_back_by_a_cancellation,
     "tabled__carried_to_the_next_meeting": _carried_to_the_next_meeting,
     "in_session__owner_absent_escalated": _owner_absent,
+    "evaluation__funding_confirmed": _funding_confirmed,
 }
 """Scenarios that set up their own request or meeting."""
 
