@@ -23,6 +23,10 @@ from tests.lifecycle.drive import (
     recommend_and_table,
 )
 
+# Its requests keep reminder timers; a time-skipping server of its own keeps them from
+# stalling the clock the modules after it skip.
+pytestmark = pytest.mark.own_clock
+
 
 def approval_of(register: DecisionRegister, reference: str) -> RegisterEntry:
     (decision,) = [e for e in register.entries_for(reference) if e.kind is EntryKind.DECISION]

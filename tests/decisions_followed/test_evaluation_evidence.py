@@ -16,6 +16,10 @@ from tests.lifecycle.drive import evaluated_request
 
 PAID = PaymentByResults(measure="referrals", target=600, achieved=707, amount_paid_pence=5_000_000)
 
+# Its requests keep reminder timers; a time-skipping server of its own keeps them from
+# stalling the clock the modules after it skip.
+pytestmark = pytest.mark.own_clock
+
 
 async def test_closing_on_the_report_records_its_figures_and_payment_by_results(
     forum: FundingRequests, register: DecisionRegister

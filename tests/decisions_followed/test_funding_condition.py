@@ -27,6 +27,10 @@ from tests.decisions_followed.follow import (
 )
 from tests.lifecycle.drive import history_length
 
+# Its requests keep reminder timers; a time-skipping server of its own keeps them from
+# stalling the clock the modules after it skip.
+pytestmark = pytest.mark.own_clock
+
 
 async def test_a_conditional_approval_shows_funding_pending_with_its_date(
     env: WorkflowEnvironment, forum: FundingRequests, register: DecisionRegister
