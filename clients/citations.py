@@ -23,8 +23,8 @@ from storage.register import DecisionRegister
 class CitationRefused(TransitionRefused):
     """A citation in the draft is not supported by the register; nothing was sent.
 
-    The draft is invalid input rather than a refused action, so the API answers 422,
-    naming the citation's field and the rule.
+    The API answers it as it answers any rule's refusal (409), naming the citation's
+    field and the rule.
     """
 
 
@@ -75,9 +75,7 @@ def resolve_citations(
         try:
             check_citation(citation, facts, f"{field}[{index}]")
         except RuleViolation as violation:
-            raise CitationRefused(
-                type(violation).__name__, violation.message, violation.details()
-            ) from None
+            raise CitationRefused.of(violation) from None
         resolved.append(Citation.model_validate({**dict(citation), "entry": facts}))
     return RequestDraft.model_validate({**dict(draft), "citations": tuple(resolved)})
 

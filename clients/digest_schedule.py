@@ -7,7 +7,6 @@ every worker start, keeping a pause an operator set.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import structlog
@@ -15,7 +14,6 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleHandle,
     ScheduleOverlapPolicy,
@@ -23,11 +21,9 @@ from temporalio.client import (
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
-from clients.schedules import SCHEDULE_TIME_ZONE
+from clients.schedules import SCHEDULE_TIME_ZONE, keep_schedule
 from contracts import names
 from contracts.digest import DailyDigestInput
 
@@ -78,17 +74,4 @@ async def ensure_daily_digest_schedule(
 ) -> ScheduleHandle:
     """Create the digest schedule, or bring an existing one up to date; safe on every start."""
     desired = daily_digest_schedule(task_queue=task_queue, hour=hour, schedule_id=schedule_id)
-    try:
-        handle = await client.create_schedule(schedule_id, desired)
-    except ScheduleAlreadyRunningError:
-        handle = client.get_schedule_handle(schedule_id)
-
-        def keep_state(current: ScheduleUpdateInput) -> ScheduleUpdate:
-            state = current.description.schedule.state
-            return ScheduleUpdate(schedule=dataclasses.replace(desired, state=state))
-
-        await handle.update(keep_state)
-        log.info("daily digest schedule updated", schedule_id=schedule_id, hour=hour)
-        return handle
-    log.info("daily digest schedule created", schedule_id=schedule_id, hour=hour)
-    return handle
+    return await keep_schedule(client, schedule_id, desired, "daily digest")

@@ -26,10 +26,6 @@ from domain.request.commands import Command, RecordMinute, TableRequest
 from domain.request.errors import MeetingNotScheduled, TabledMeetingDisagrees
 
 
-def _refused(violation: RuleViolation) -> TransitionRefused:
-    return TransitionRefused(type(violation).__name__, violation.message, violation.details())
-
-
 async def _meeting(client: Client, meeting_id: str, field: str) -> MeetingState:
     try:
         meeting = await query(
@@ -38,7 +34,7 @@ async def _meeting(client: Client, meeting_id: str, field: str) -> MeetingState:
     except NoSuchRecord:
         meeting = None
     if meeting is None or meeting.stage.is_final:
-        raise _refused(
+        raise TransitionRefused.of(
             MeetingNotScheduled(
                 f"No meeting {meeting_id} is scheduled ({field}): schedule it first, or "
                 "name one of the forum's scheduled meetings.",
@@ -59,7 +55,7 @@ async def resolved(client: Client, reference: str, command: Command, actor: Acto
             field = f"minute.actions[{index}].due_meeting_id"
             meeting = await _meeting(client, action.due_meeting_id, field)
             if meeting.meeting_day != action.due_meeting:
-                raise _refused(
+                raise TransitionRefused.of(
                     TabledMeetingDisagrees(
                         f"Action '{action.action_id}' is due at {action.due_meeting_id}, which "
                         f"meets on {format_uk_date(meeting.meeting_day)}, not "
@@ -77,7 +73,7 @@ async def _tabling(
     assert command.meeting_id is not None
     meeting = await _meeting(client, command.meeting_id, "meeting_id")
     if command.meeting_date is not None and command.meeting_date != meeting.meeting_day:
-        raise _refused(
+        raise TransitionRefused.of(
             TabledMeetingDisagrees(
                 f"Cannot table {reference} for {command.meeting_id} on "
                 f"{format_uk_date(command.meeting_date)}: that meeting is on "
@@ -94,7 +90,7 @@ async def _tabling(
         try:
             apply_to_meeting(meeting, item, actor, datetime.now(UTC))
         except RuleViolation as violation:
-            raise _refused(violation) from None
+            raise TransitionRefused.of(violation) from None
     return command.model_copy(
         update={"meeting_date": meeting.meeting_day, "membership": meeting.membership}
     )

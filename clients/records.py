@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel
 from temporalio.client import (
@@ -28,6 +28,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributeKey, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import RuleViolation
 
 ResultT = TypeVar("ResultT")
 
@@ -59,6 +61,12 @@ class TransitionRefused(Exception):  # noqa: N818 - the forum's word for it
         self.rule: str = details.get("rule", kind)
         self.field: str | None = details.get("field")
         self.details = details
+
+    @classmethod
+    def of(cls, violation: RuleViolation) -> Self:
+        """The refusal of a domain rule checked outside the workflow (before anything is
+        sent), in the same shape as the workflow's own refusals."""
+        return cls(type(violation).__name__, violation.message, violation.details())
 
 
 class NoSuchRecord(LookupError):  # noqa: N818 - the forum's word for it

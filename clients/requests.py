@@ -140,9 +140,7 @@ class FundingRequests(WorkflowRecords[RequestState, RequestOutcome]):
         try:
             RequestState.new(draft, actor, datetime.now(UTC), settings)
         except RuleViolation as violation:
-            raise TransitionRefused(
-                type(violation).__name__, violation.message, violation.details()
-            ) from None
+            raise TransitionRefused.of(violation) from None
         start = StartRequest(
             draft=draft,
             actor=actor,

@@ -114,6 +114,15 @@ async def ensure_annual_review_schedule(
     desired = annual_review_schedule(
         task_queue=task_queue, decision_month=decision_month, schedule_id=schedule_id
     )
+    return await keep_schedule(client, schedule_id, desired, "annual review")
+
+
+async def keep_schedule(
+    client: Client, schedule_id: str, desired: Schedule, what: str
+) -> ScheduleHandle:
+    """Create the schedule ``schedule_id`` as ``desired``, or bring the existing one up to
+    date: the spec, action and policy are replaced, its state (a pause an operator set) is
+    kept. Safe on every worker start; ``what`` names it in the log."""
     try:
         handle = await client.create_schedule(schedule_id, desired)
     except ScheduleAlreadyRunningError:
@@ -124,7 +133,7 @@ async def ensure_annual_review_schedule(
             return ScheduleUpdate(schedule=dataclasses.replace(desired, state=state))
 
         await handle.update(keep_state)
-        log.info("annual review schedule updated", schedule_id=schedule_id, task_queue=task_queue)
+        log.info(f"{what} schedule updated", schedule_id=schedule_id)
         return handle
-    log.info("annual review schedule created", schedule_id=schedule_id, task_queue=task_queue)
+    log.info(f"{what} schedule created", schedule_id=schedule_id)
     return handle
