@@ -147,12 +147,18 @@ def cast_vote(
     option: Annotated[
         str | None, typer.Option("--option", help="in a choice, the option you support")
     ] = None,
+    member: Annotated[
+        str | None,
+        typer.Option("--for-member", help="clerk: the member whose vote you record for them"),
+    ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
-    """Cast your vote (member)."""
+    """Cast your vote (member), or record a member's vote on their behalf (clerk)."""
     body: dict[str, Any] = {"choice": choice.value}
     if option is not None:
         body["option_id"] = option
+    if member is not None:
+        body["member_id"] = member
     act(ctx, Aggregate.request, reference, "cast_vote", body, idempotency_key)
 
 

@@ -56,6 +56,12 @@ def schedule(
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="a JSON file of the forum's settings"),
     ] = None,
+    after_the_event: Annotated[
+        bool,
+        typer.Option(
+            "--after-the-event", help="enter a meeting already held, so its decisions are recorded"
+        ),
+    ] = False,
     file: OptionalJsonFile = None,
 ) -> None:
     """Schedule a meeting (chair or clerk), from flags or a JSON file; flags win."""
@@ -72,6 +78,8 @@ def schedule(
         start["previous_meeting_id"] = previous
     if settings is not None:
         start["settings"] = read_object(settings)
+    if after_the_event:
+        start["recorded_after_the_event"] = True
     session = Session.of(ctx)
     session.show(session.call("POST", "/meetings", body=start), render.meeting_state)
 
@@ -183,6 +191,27 @@ def mark_item(
     """Record what became of an agenda item (clerk)."""
     body = {"request_ref": request, "status": status}
     act(ctx, Aggregate.meeting, meeting_id, "mark_item", body, idempotency_key)
+
+
+@meeting_app.command("order-item")
+def order_item(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    request: RequestRef,
+    position: Annotated[int, typer.Option(min=1, help="the item's place: 1 is first")],
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    """Move an agenda item to another place in the order (clerk or chair)."""
+    body = {"request_ref": request, "position": position}
+    act(ctx, Aggregate.meeting, meeting_id, "order_item", body, idempotency_key)
+
+
+@meeting_app.command("publish")
+def publish(
+    ctx: typer.Context, meeting_id: MeetingId, idempotency_key: IdempotencyKey = None
+) -> None:
+    """Publish the agenda and papers, recording when (clerk or chair)."""
+    act(ctx, Aggregate.meeting, meeting_id, "publish_agenda", {}, idempotency_key)
 
 
 @meeting_app.command("add-action")

@@ -139,5 +139,7 @@ MEETING_COMMANDS: dict[str, str] = {
     "confirm_previous_minutes": "forum meeting confirm-previous",
     "close_meeting": "forum meeting close",
     "cancel_meeting": "forum meeting cancel",
+    "order_item": "forum meeting order-item",
+    "publish_agenda": "forum meeting publish",
 }
 """Each meeting transition the API takes, and the command that takes it."""

@@ -35,6 +35,10 @@ class MeetingStart(DomainModel):
     previous_meeting_id: MeetingId | None = None
     carried_items: tuple[AgendaItem, ...] = ()
     carried_actions: tuple[MeetingAction, ...] = ()
+    recorded_after_the_event: bool = Field(
+        default=False,
+        description="a meeting already held, entered so that its decisions are on the record",
+    )
 
     @model_validator(mode="after")
     def _carried_from_previous(self) -> Self:

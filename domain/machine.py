@@ -125,7 +125,7 @@ class Lifecycle(Generic[A, C, T, S]):
                 return role
         raise RoleNotPermitted(
             f"Cannot {self.doing[transition]} {self.subject(state)}: that needs "
-            f"{roles_text(needed)}, and {actor.name} ({actor.user_id}) holds "
+            f"{roles_text(needed, any_of=True)}, and {actor.name} ({actor.user_id}) holds "
             f"{roles_text(actor.roles)} (actor.roles).",
             field="actor.roles",
         )

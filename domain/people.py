@@ -19,13 +19,17 @@ class Role(StrEnum):
     member = "member"
 
 
-def roles_text(roles: frozenset[Role]) -> str:
-    """Roles in a fixed order for messages, e.g. "the officer and member roles"."""
+def roles_text(roles: frozenset[Role], *, any_of: bool = False) -> str:
+    """Roles in a fixed order for messages: the roles someone holds ("the officer and
+    member roles"), or with ``any_of`` the roles any one of which will do ("the clerk or
+    member role")."""
     names = [role.value for role in Role if role in roles]
     if not names:
         return "no role"
     if len(names) == 1:
         return f"the {names[0]} role"
+    if any_of:
+        return f"the {', '.join(names[:-1])} or {names[-1]} role"
     return f"the {', '.join(names[:-1])} and {names[-1]} roles"
 
 

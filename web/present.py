@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.calendar import format_uk_date, to_london
+from domain.meeting.models import MeetingStage
 from domain.people import Role
 from domain.request.commands import Transition
 from domain.request.models import Stage
@@ -42,6 +43,20 @@ _STAGE_TAGS: dict[Stage, str] = {
     Stage.closed: "",
     Stage.rejected: "govuk-tag--red",
     Stage.withdrawn: "govuk-tag--orange",
+}
+
+MEETING_STAGE_LABELS: dict[MeetingStage, str] = {
+    MeetingStage.scheduled: "Scheduled",
+    MeetingStage.in_session: "In session",
+    MeetingStage.closed: "Closed",
+    MeetingStage.cancelled: "Cancelled",
+}
+
+_MEETING_STAGE_TAGS: dict[MeetingStage, str] = {
+    MeetingStage.scheduled: "govuk-tag--blue",
+    MeetingStage.in_session: "govuk-tag--green",
+    MeetingStage.closed: "govuk-tag--grey",
+    MeetingStage.cancelled: "govuk-tag--red",
 }
 
 TRANSITION_LABELS: dict[str, str] = {
@@ -116,6 +131,16 @@ def sentence(words: str) -> str:
 def stage_tag(stage: Stage) -> dict[str, str]:
     """The ``govukTag`` parameters showing ``stage``."""
     return {"text": STAGE_LABELS[stage], "classes": _STAGE_TAGS[stage]}
+
+
+def meeting_stage_tag(stage: MeetingStage) -> dict[str, str]:
+    """The ``govukTag`` parameters showing a meeting's ``stage``."""
+    return {"text": MEETING_STAGE_LABELS[stage], "classes": _MEETING_STAGE_TAGS[stage]}
+
+
+def month_and_year(day: date) -> str:
+    """The month ``day`` falls in, as a calendar heads it: "July 2018"."""
+    return format_uk_date(day).split(" ", 1)[1]
 
 
 def transition_label(transition: str) -> str:

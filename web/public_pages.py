@@ -1,13 +1,15 @@
 """The public record, which anyone may read without signing in: the decision register,
-each entry at a permanent address, its exports, and the forthcoming meetings.
+each entry at a permanent address (printed or saved, it is the decision notice), and its
+exports. The meetings' agendas and minutes are in web.public_meeting_pages.
 
 Schools Forums meet in public, so what they decided, from which funding source and at
 which meeting is public, and so are the decided vote counts the register keeps. Who
 recorded an entry, and the workflow and run that wrote it, are the system's business,
 and never leave these pages or exports. An entry's public id is its idempotency key,
 which the register never changes or reuses: the address built on it stays the same
-however many entries are added. Agendas and minutes are not published here: the engine
-does not yet record when an agenda or its papers were published.
+however many entries are added. The register holds what the forum decided and never
+what is still open: an item tabled for a meeting is not in it (nor in the exports)
+until the forum decides it, and a vote's count only once the vote is closed.
 """
 
 from __future__ import annotations
@@ -32,15 +34,14 @@ from contracts.register import (
     EntryKind,
     RegisterEntry,
 )
-from domain.calendar import format_uk_date, to_london
-from domain.meeting.models import MeetingStage, MeetingState
+from domain.calendar import to_london
 from domain.people import MemberGroup
 from domain.request.draft import FundingSource
 from domain.values import REFERENCE_PATTERN
 from storage.register import EXPORT_COLUMNS, DecisionRegister, ExportValue
 from web.forms import FormErrors
 from web.pages import page
-from web.present import clock_time, pounds
+from web.present import pounds
 from web.sessions import Visitor, visitor, web_services
 
 router = APIRouter(include_in_schema=False)
@@ -423,59 +424,11 @@ async def register_entry(
         heading=_KIND_HEADINGS[entry.kind],
         shown=listed(entry),
         address=entry_address(entry.idempotency_key),
+        permanent_url=web_services(request).settings.resolved_public_url.rstrip("/")
+        + entry_address(entry.idempotency_key),
         address_of=entry_address,
         phase_label=phase_label,
         phase_outcome=lambda outcome: _PHASE_OUTCOME_LABELS.get(outcome, outcome),
         # The confirmer named on a funding confirmation may be a person: not shown.
         summary=entry.summary if entry.kind is not EntryKind.FUNDING_CONFIRMED else "",
-    )
-
-
-@dataclass(frozen=True)
-class ForthcomingMeeting:
-    """A scheduled meeting as the public sees it: no membership, no agenda yet."""
-
-    day: date
-    starts_at: datetime
-    location: str
-    papers_close_at: datetime
-
-
-async def forthcoming_meetings(request: Request) -> list[ForthcomingMeeting]:
-    """The scheduled meetings on or after today in London, soonest first."""
-    meetings = web_services(request).meetings
-    today = to_london(datetime.now(UTC)).date()
-    listed_meetings = await meetings.search(stage=MeetingStage.scheduled)
-    coming = [m for m in listed_meetings if m.meeting_date is not None and m.meeting_date >= today]
-    states: list[MeetingState | BaseException] = await asyncio.gather(
-        *(meetings.state(m.meeting_id) for m in coming), return_exceptions=True
-    )
-    found = [
-        ForthcomingMeeting(
-            day=state.meeting_day,
-            starts_at=state.starts_at,
-            location=state.location,
-            papers_close_at=state.papers_close_at,
-        )
-        for state in states
-        # A meeting that ended between the listing and the query is no longer forthcoming.
-        if isinstance(state, MeetingState)
-        and state.stage is MeetingStage.scheduled
-        and state.meeting_day >= today
-    ]
-    return sorted(found, key=lambda m: m.starts_at)
-
-
-@router.get(PUBLIC_MEETINGS)
-async def meetings_page(request: Request, who: Visitor = Depends(visitor)) -> Response:
-    """The forthcoming meetings of the forum, soonest first."""
-    return page(
-        request,
-        who,
-        "public_meetings.html",
-        "Forthcoming meetings",
-        current="public_meetings",
-        meetings=await forthcoming_meetings(request),
-        weekday_date=lambda day: f"{day:%A} {format_uk_date(day)}",
-        clock_time=clock_time,
     )

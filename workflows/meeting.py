@@ -79,6 +79,7 @@ class MeetingWorkflow:
             workflow.now(),
             start.carried_items,
             start.carried_actions,
+            recorded_after_the_event=start.recorded_after_the_event,
         )
         self._changed = False
         self._published: dict[str, object] = {}

@@ -66,6 +66,7 @@ def _require_startable(start: MeetingStart) -> None:
             datetime.now(UTC),
             start.carried_items,
             start.carried_actions,
+            recorded_after_the_event=start.recorded_after_the_event,
         )
     except (ValidationError, ValueError) as error:
         messages = (

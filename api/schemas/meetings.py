@@ -40,6 +40,13 @@ class MeetingStart(BaseModel):
     previous_meeting_id: MeetingId | None = None
     carried_items: tuple[AgendaItem, ...] = ()
     carried_actions: tuple[MeetingAction, ...] = ()
+    recorded_after_the_event: bool = Field(
+        default=False,
+        description=(
+            "a meeting already held, entered so that its decisions are on the record: "
+            "its papers never close and it is never recorded as not held"
+        ),
+    )
 
     @model_validator(mode="after")
     def _carried_from_previous(self) -> Self:
@@ -93,6 +100,12 @@ class MeetingState(Answer):
     )
     opened_at: datetime | None
     ended_at: datetime | None
+    published_at: datetime | None = Field(
+        default=None, description="when the agenda and papers were last published"
+    )
+    recorded_after_the_event: bool = Field(
+        default=False, description="a meeting entered into the record after it was held"
+    )
 
 
 class MeetingAgenda(Answer):
@@ -107,6 +120,9 @@ class MeetingAgenda(Answer):
     items: tuple[AgendaItem, ...]
     actions: tuple[MeetingAction, ...] = Field(
         default=(), description="the actions due at this meeting that are still open"
+    )
+    published_at: datetime | None = Field(
+        default=None, description="when the agenda and papers were last published"
     )
 
 

@@ -25,6 +25,8 @@ MORNING = time(9, 0)
 
 
 def _open_here(state: MeetingState) -> list[MeetingAction]:
+    if state.recorded_after_the_event:
+        return []  # a meeting entered after it was held is past reminding anyone
     return [
         a
         for a in state.actions

@@ -35,6 +35,8 @@ def with_note(state: MeetingState, now: datetime, transition: str, summary: str)
 
 def next_clock_instant(state: MeetingState) -> datetime | None:
     """When the clock next changes the meeting (papers close, or not held), or None."""
+    if state.recorded_after_the_event:
+        return None
     instants = []
     if state.papers_closed_at is None and not state.stage.is_final:
         instants.append(state.papers_close_at)
@@ -46,6 +48,8 @@ def next_clock_instant(state: MeetingState) -> datetime | None:
 def on_clock(state: MeetingState, now: datetime) -> MeetingState:
     """The meeting once the clock reads ``now``: papers closed, or the meeting not held."""
     require_aware(now)
+    if state.recorded_after_the_event:
+        return state
     if state.papers_closed_at is None and not state.stage.is_final and now >= state.papers_close_at:
         entry = noted(
             state,

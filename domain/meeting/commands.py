@@ -33,6 +33,8 @@ class MeetingTransition(StrEnum):
     confirm_previous_minutes = "confirm_previous_minutes"
     close_meeting = "close_meeting"
     cancel_meeting = "cancel_meeting"
+    order_item = "order_item"
+    publish_agenda = "publish_agenda"
 
 
 class MeetingCommand(DomainModel):
@@ -143,6 +145,21 @@ class CancelMeeting(MeetingCommand):
     reason: Text
 
 
+class OrderItem(MeetingCommand):
+    """The clerk or chair moves an agenda item to another place in the order."""
+
+    kind: Literal["order_item"] = "order_item"
+    request_ref: Reference
+    position: int = Field(ge=1, description="the item's place on the agenda: 1 is first")
+
+
+class PublishAgenda(MeetingCommand):
+    """The clerk publishes the agenda and papers; publishing again after a change
+    records the new publication."""
+
+    kind: Literal["publish_agenda"] = "publish_agenda"
+
+
 AnyMeetingCommand = Annotated[
     AddItem
     | RemoveItem
@@ -154,7 +171,9 @@ AnyMeetingCommand = Annotated[
     | CompleteAction
     | ConfirmPreviousMinutes
     | CloseMeeting
-    | CancelMeeting,
+    | CancelMeeting
+    | OrderItem
+    | PublishAgenda,
     Field(discriminator="kind"),
 ]
 """Any meeting command, told apart by its ``kind``."""
@@ -172,6 +191,8 @@ COMMAND_TRANSITION: Mapping[type[MeetingCommand], MeetingTransition] = MappingPr
         ConfirmPreviousMinutes: MeetingTransition.confirm_previous_minutes,
         CloseMeeting: MeetingTransition.close_meeting,
         CancelMeeting: MeetingTransition.cancel_meeting,
+        OrderItem: MeetingTransition.order_item,
+        PublishAgenda: MeetingTransition.publish_agenda,
     }
 )
 """Which transition each command asks for."""

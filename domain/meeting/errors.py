@@ -29,6 +29,12 @@ class UnknownAgendaItem(RuleViolation):
     rule = "agenda-unknown-item"
 
 
+class AgendaPositionInvalid(RuleViolation):
+    """An item was moved to a place the agenda does not have."""
+
+    rule = "agenda-position-invalid"
+
+
 # --- moving the meeting --------------------------------------------------------------
 
 

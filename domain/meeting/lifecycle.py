@@ -45,6 +45,7 @@ _T = MeetingTransition
 _S = MeetingStage
 _CHAIR = frozenset({Role.chair})
 _CLERK = frozenset({Role.clerk})
+_CLERK_OR_CHAIR = frozenset({Role.clerk, Role.chair})
 _BEFORE = frozenset({_S.scheduled})
 _OPEN = frozenset({_S.scheduled, _S.in_session})
 _SITTING = frozenset({_S.in_session})
@@ -62,6 +63,8 @@ PERMISSIONS: Mapping[MeetingTransition, frozenset[Role]] = MappingProxyType(
         _T.confirm_previous_minutes: _CHAIR,
         _T.close_meeting: _CHAIR,
         _T.cancel_meeting: _CHAIR,
+        _T.order_item: _CLERK_OR_CHAIR,
+        _T.publish_agenda: _CLERK_OR_CHAIR,
     }
 )
 """The roles that may take each transition."""
@@ -79,6 +82,8 @@ FROM_STAGES: Mapping[MeetingTransition, frozenset[MeetingStage]] = MappingProxyT
         _T.confirm_previous_minutes: _SITTING,
         _T.close_meeting: _SITTING,
         _T.cancel_meeting: _BEFORE,
+        _T.order_item: _OPEN,
+        _T.publish_agenda: _OPEN,
     }
 )
 """The stages each transition can be taken from."""
@@ -96,6 +101,8 @@ DOING: Mapping[MeetingTransition, str] = MappingProxyType(
         _T.confirm_previous_minutes: "confirm the previous minutes at",
         _T.close_meeting: "close",
         _T.cancel_meeting: "cancel",
+        _T.order_item: "reorder the agenda of",
+        _T.publish_agenda: "publish the agenda of",
     }
 )
 """Each transition worded to follow "Cannot " and precede the meeting's id."""
@@ -146,8 +153,14 @@ def new_meeting(
     now: datetime,
     carried_items: tuple[AgendaItem, ...] = (),
     carried_actions: tuple[MeetingAction, ...] = (),
+    *,
+    recorded_after_the_event: bool = False,
 ) -> MeetingState:
-    """A scheduled meeting, with what an earlier meeting carried to it."""
+    """A scheduled meeting, with what an earlier meeting carried to it.
+
+    ``recorded_after_the_event``: a meeting already held, entered so that its decisions
+    are on the record; the clock neither closes its papers nor records it as not held.
+    """
     require_aware(now)
     state = MeetingState(
         meeting_id=meeting_id,
@@ -156,14 +169,20 @@ def new_meeting(
         membership=membership,
         settings=settings,
         previous_meeting_id=previous_meeting_id,
+        recorded_after_the_event=recorded_after_the_event,
     )
     entry = noted(
         state,
         now,
         "schedule",
         _S.scheduled,
-        f"Scheduled {meeting_id} for {format_uk_date(state.meeting_day)} at {location}; "
-        f"papers by {format_uk_date(state.papers_deadline)}.",
+        (
+            f"Entered {meeting_id}, held on {format_uk_date(state.meeting_day)} at "
+            f"{location}, into the record after the event."
+            if recorded_after_the_event
+            else f"Scheduled {meeting_id} for {format_uk_date(state.meeting_day)} at "
+            f"{location}; papers by {format_uk_date(state.papers_deadline)}."
+        ),
     )
     state = evolve(state, audit=(entry,))
     if carried_items or carried_actions:
@@ -191,4 +210,5 @@ def agenda_of(state: MeetingState) -> MeetingAgenda:
         actions=tuple(
             a for a in state.actions if not a.done and a.due_meeting_id == state.meeting_id
         ),
+        published_at=state.published_at,
     )

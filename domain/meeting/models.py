@@ -121,6 +121,13 @@ class MeetingState(DomainModel):
     )
     opened_at: AwareDatetime | None = None
     ended_at: AwareDatetime | None = None
+    published_at: AwareDatetime | None = Field(
+        default=None, description="when the agenda and papers were last published"
+    )
+    recorded_after_the_event: bool = Field(
+        default=False,
+        description="a meeting held before it was entered here: the clock leaves it alone",
+    )
 
     @model_validator(mode="after")
     def _invariants(self) -> Self:
@@ -264,4 +271,7 @@ class MeetingAgenda(DomainModel):
     items: tuple[AgendaItem, ...]
     actions: tuple[MeetingAction, ...] = Field(
         default=(), description="the actions due at this meeting that are still open"
+    )
+    published_at: AwareDatetime | None = Field(
+        default=None, description="when the agenda and papers were last published"
     )

@@ -14,6 +14,7 @@ from domain.calendar import format_uk_date, to_london
 from domain.meeting.commands import AddItem, CloseMeeting, MoveMeeting
 from domain.meeting.errors import (
     ActionAlreadyDone,
+    AgendaPositionInvalid,
     DuplicateAgendaItem,
     DuplicateMeetingAction,
     MeetingMovedIntoPast,
@@ -43,7 +44,8 @@ def is_late(state: MeetingState, command: AddItem, now: datetime) -> bool:
             "already on it (request_ref).",
             field="request_ref",
         )
-    late = now >= state.papers_close_at
+    # A meeting entered after it was held had its papers before anyone recorded them.
+    late = not state.recorded_after_the_event and now >= state.papers_close_at
     if late and command.late_reason is None:
         raise PapersDeadlinePassed(
             f"Cannot add {command.request_ref} to the agenda of {state.meeting_id}: the "
@@ -54,6 +56,19 @@ def is_late(state: MeetingState, command: AddItem, now: datetime) -> bool:
             field="late_reason",
         )
     return late
+
+
+def check_position(state: MeetingState, request_ref: str, position: int) -> AgendaItem:
+    """The item to move; refused when it is not on the agenda or ``position`` is past
+    the agenda's end."""
+    item = require_item(state, request_ref)
+    if position > len(state.agenda):
+        raise AgendaPositionInvalid(
+            f"Cannot move {request_ref} to place {position} on the agenda of "
+            f"{state.meeting_id}: the agenda has {len(state.agenda)} items (position).",
+            field="position",
+        )
+    return item
 
 
 def require_item(state: MeetingState, request_ref: str) -> AgendaItem:

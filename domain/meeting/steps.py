@@ -25,6 +25,8 @@ from domain.meeting.commands import (
     MeetingCommand,
     MoveMeeting,
     OpenMeeting,
+    OrderItem,
+    PublishAgenda,
     RecordMeetingAttendance,
     RemoveItem,
 )
@@ -95,6 +97,20 @@ def run_step(
                 state, stage=MeetingStage.cancelled, ended_at=now, agenda=rules.unreached(state)
             )
             return Step(cancelled, f"Cancelled {state.meeting_id}.", command.reason)
+        case OrderItem():
+            item = rules.check_position(state, command.request_ref, command.position)
+            others = [i for i in state.agenda if i.request_ref != item.request_ref]
+            others.insert(command.position - 1, item)
+            return Step(
+                evolve(state, agenda=tuple(others)),
+                f"Moved {item.request_ref} to item {command.position} of the agenda.",
+            )
+        case PublishAgenda():
+            again = " again" if state.published_at is not None else ""
+            return Step(
+                evolve(state, published_at=now),
+                f"Published the agenda and papers{again}: {len(state.agenda)} items.",
+            )
     raise TypeError(f"no step for meeting command {type(command).__name__}")
 
 

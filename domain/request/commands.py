@@ -185,11 +185,18 @@ class AmendRecommendation(Command):
 
 
 class CastVote(Command):
-    """A member's vote; ``option_id`` names the option supported in a choice."""
+    """A member's vote; ``option_id`` names the option supported in a choice.
+
+    A member casts their own (``member_id`` omitted, or their own); the clerk records a
+    member's vote on their behalf by naming the member in ``member_id``.
+    """
 
     kind: Literal["cast_vote"] = "cast_vote"
     choice: VoteChoice
     option_id: Slug | None = None
+    member_id: Text | None = Field(
+        default=None, description="whose vote the clerk records on their behalf"
+    )
 
 
 class CloseVote(Command):

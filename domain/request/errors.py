@@ -181,6 +181,12 @@ class VoteNotOwn(RuleViolation):
     rule = "vote-not-own"
 
 
+class VoteWithoutMember(RuleViolation):
+    """The clerk recorded a vote without naming the member whose vote it is."""
+
+    rule = "vote-member-missing"
+
+
 class DuplicateVote(RuleViolation):
     """The member has already voted: one vote per member."""
 

@@ -59,7 +59,8 @@ PERMISSIONS: Mapping[Transition, frozenset[Role]] = MappingProxyType(
         _T.record_attendance: frozenset({Role.clerk}),
         _T.open_vote: frozenset({Role.chair}),
         _T.amend_recommendation: frozenset({Role.clerk}),
-        _T.cast_vote: frozenset({Role.member}),
+        # The clerk records the vote of a member who cannot use a device of their own.
+        _T.cast_vote: frozenset({Role.member, Role.clerk}),
         _T.close_vote: frozenset({Role.chair}),
         _T.defer: frozenset({Role.chair}),
         _T.record_minute: frozenset({Role.clerk}),

@@ -190,14 +190,21 @@ def amend(state: RequestState, command: AmendRecommendation) -> Step[RequestStat
 
 
 def cast_vote(state: RequestState, command: CastVote, actor: Actor) -> Step[RequestState]:
-    """Record the actor's own vote, if it counts."""
-    vote = Vote(member_id=actor.user_id, choice=command.choice, option_id=command.option_id)
+    """Record the actor's own vote, or the clerk's record of a member's, if it counts."""
+    member_id = command.member_id or actor.user_id
+    vote = Vote(member_id=member_id, choice=command.choice, option_id=command.option_id)
     voting.check_vote(state, actor, vote)
     supporting = f" (option '{vote.option_id}')" if vote.option_id else ""
-    return Step(
-        evolve(state, votes=(*state.votes, vote)),
-        f"{actor.name} voted {vote.choice}{supporting}.",
-    )
+    if member_id == actor.user_id:
+        summary = f"{actor.name} voted {vote.choice}{supporting}."
+    else:
+        member = voting.membership_of(state).get(member_id)
+        name = member.name if member is not None else member_id
+        summary = (
+            f"{actor.name} recorded the vote of {name} ({member_id}) on their behalf: "
+            f"{vote.choice}{supporting}."
+        )
+    return Step(evolve(state, votes=(*state.votes, vote)), summary)
 
 
 def close_vote(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from domain import attendance
 from domain.attendance import present_members
 from domain.errors import NotAMember
-from domain.people import Actor, MemberGroup, Membership
+from domain.people import Actor, MemberGroup, Membership, Role
 from domain.request.decision import Vote, VoteChoice
 from domain.request.draft import DecisionType, FundingOption
 from domain.request.errors import (
@@ -23,6 +23,7 @@ from domain.request.errors import (
     NotEligibleToVote,
     VoteNotOwn,
     VoteOptionInvalid,
+    VoteWithoutMember,
 )
 from domain.request.models import RequestState
 from domain.values import quote_ids
@@ -137,7 +138,13 @@ def check_vote(state: RequestState, actor: Actor, vote: Vote) -> None:
     ineligible member, a second vote (one vote per member), or an option that does not
     fit the recommendation (a choice needs the option on "for", nothing else does)."""
     ref = state.reference
-    if vote.member_id != actor.user_id:
+    if vote.member_id == actor.user_id and Role.member not in actor.roles:
+        raise VoteWithoutMember(
+            f"Cannot record a vote on {ref}: {actor.name} is not a member, so name the "
+            "member whose vote this is (member_id).",
+            field="member_id",
+        )
+    if vote.member_id != actor.user_id and Role.clerk not in actor.roles:
         raise VoteNotOwn(
             f"Cannot record a vote on {ref}: {actor.name} ({actor.user_id}) may only cast "
             f"their own vote, not one for {vote.member_id} (vote.member_id).",

@@ -235,7 +235,7 @@ async def test_the_agenda_route_publishes_the_items_and_papers_deadline(api: Api
 
 
 async def test_every_transition_is_taken_over_http_by_the_roles_it_names(api: Api) -> None:
-    """Each of the eleven meeting transitions succeeds for each role PERMISSIONS names."""
+    """Each of the thirteen meeting transitions succeeds for each role PERMISSIONS names."""
     meeting = await schedule(api, days_ahead(60), previous_meeting_id="meeting-2000-01-06")
     taken: set[str] = set()
 
@@ -246,7 +246,13 @@ async def test_every_transition_is_taken_over_http_by_the_roles_it_names(api: Ap
 
     await take("chair", "add_item", {"request_ref": ITEM, "title": "Early Help"})
     await take("chair", "add_item", {"request_ref": "SMF-AGENDA-2", "title": "Withdrawn"})
+    await take("chair", "add_item", {"request_ref": "SMF-AGENDA-3", "title": "High needs"})
+    await take("clerk", "order_item", {"request_ref": "SMF-AGENDA-3", "position": 1})
+    await take("chair", "order_item", {"request_ref": "SMF-AGENDA-3", "position": 3})
     await take("chair", "remove_item", {"request_ref": "SMF-AGENDA-2", "reason": "Withdrawn"})
+    await take("chair", "remove_item", {"request_ref": "SMF-AGENDA-3", "reason": "Next time"})
+    await take("clerk", "publish_agenda", {})
+    await take("chair", "publish_agenda", {})
     moved_to = days_ahead(61)
     await take("chair", "move_meeting", {"new_starts_at": moved_to.isoformat(), "reason": "Room"})
     for action_id in ("report-back", "circulate-paper"):
@@ -278,6 +284,7 @@ async def test_every_transition_is_taken_over_http_by_the_roles_it_names(api: Ap
     assert [(i["request_ref"], i["status"]) for i in after["agenda"]] == [(ITEM, "decided")]
     assert [a["done"] for a in after["actions"]] == [True, True]
     assert after["previous_minutes_confirmed_at"] is not None
+    assert after["published_at"] is not None
     assert datetime.fromisoformat(after["starts_at"]) == moved_to
     officer_entry = next(e for e in after["audit"] if e["actor_id"] == "sean.hogg")
     assert (officer_entry["transition"], officer_entry["role"]) == ("complete_action", "officer")
@@ -303,6 +310,8 @@ ROLE_CHECK_BODIES: dict[MeetingTransition, dict[str, Any]] = {
     MeetingTransition.confirm_previous_minutes: {},
     MeetingTransition.close_meeting: {},
     MeetingTransition.cancel_meeting: {"reason": "No business"},
+    MeetingTransition.order_item: {"request_ref": ITEM, "position": 1},
+    MeetingTransition.publish_agenda: {},
 }
 
 

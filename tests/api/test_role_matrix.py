@@ -157,7 +157,10 @@ SETUPS: dict[Transition, Setup] = {
         lambda _: AmendRecommendation(amendment="Full time and not term time only."),
         Stage.voting,
     ),
-    Transition.cast_vote: Setup(voting, lambda _: CastVote(choice=VoteChoice.for_), Stage.voting),
+    # Naming the voter: their own vote for the member, recorded on their behalf by the clerk.
+    Transition.cast_vote: Setup(
+        voting, lambda _: CastVote(choice=VoteChoice.for_, member_id=VOTER.member_id), Stage.voting
+    ),
     Transition.close_vote: Setup(voted, lambda _: CloseVote(), Stage.decided),
     Transition.defer: Setup(
         tabled, lambda _: Defer(reason="Costs to be confirmed."), Stage.option_listing

@@ -26,6 +26,7 @@ from domain.attendance import is_quorate, quorum_required
 from domain.errors import NotAMember, RuleViolation
 from domain.people import Actor, Member, MemberGroup, Membership, Role
 from domain.request import errors
+from domain.request.commands import CastVote
 from domain.request.decision import (
     Action,
     Decision,
@@ -44,6 +45,7 @@ from domain.request.draft import (
     Recommendation,
     RequestDraft,
 )
+from domain.request.lifecycle import apply
 from domain.request.models import RequestState, Stage
 from domain.request.rules import (
     check_draft_complete,
@@ -121,6 +123,9 @@ def meeting_state(
         "present_member_ids": present,
     }
     return RequestState(**(fields | changes))
+
+
+NOW = datetime(2018, 7, 4, 11, 0, tzinfo=UTC)
 
 
 def member_actor(member_id: str) -> Actor:
@@ -339,6 +344,36 @@ def test_a_member_votes_only_in_their_own_name() -> None:
     with pytest.raises(errors.VoteNotOwn):
         check_vote(
             meeting_state(), member_actor("a1"), Vote(member_id="a2", choice=VoteChoice.for_)
+        )
+
+
+def test_the_clerk_records_a_members_vote_on_their_behalf() -> None:
+    """A clerk naming a present, eligible member records that member's vote, and the
+    audit names the clerk and the member."""
+    clerk = Actor(user_id="clerk", name="Forum Clerk", roles=frozenset({Role.clerk}))
+    state = meeting_state()
+    after = apply(state, CastVote(choice=VoteChoice.against, member_id="a1"), clerk, NOW)
+    assert after.votes[-1] == Vote(member_id="a1", choice=VoteChoice.against)
+    assert after.audit[-1].actor_id == "clerk"
+    assert "recorded the vote of" in after.audit[-1].summary
+    assert "(a1)" in after.audit[-1].summary
+    with pytest.raises(errors.DuplicateVote):
+        apply(after, CastVote(choice=VoteChoice.for_), member_actor("a1"), NOW)
+
+
+def test_a_clerk_must_name_the_member_whose_vote_it_is() -> None:
+    """A clerk's vote without member_id is refused naming member_id; a member still
+    cannot vote in another member's name."""
+    clerk = Actor(user_id="clerk", name="Forum Clerk", roles=frozenset({Role.clerk}))
+    with pytest.raises(errors.VoteWithoutMember) as refused:
+        apply(meeting_state(), CastVote(choice=VoteChoice.for_), clerk, NOW)
+    assert refused.value.field == "member_id"
+    with pytest.raises(errors.VoteNotOwn):
+        apply(
+            meeting_state(),
+            CastVote(choice=VoteChoice.for_, member_id="a2"),
+            member_actor("a1"),
+            NOW,
         )
 
 

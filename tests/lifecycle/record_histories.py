@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -42,13 +42,17 @@ from domain.meeting.commands import (
     AddItem,
     CancelMeeting,
     CloseMeeting,
+    MarkItem,
     MoveMeeting,
     OpenMeeting,
+    OrderItem,
+    PublishAgenda,
     RecordMeetingAttendance,
 )
 from domain.people import Actor, MemberGroup, Role
 from domain.request.commands import (
     AddOption,
+    CastVote,
     Close,
     CloseVote,
     Extend,
@@ -388,6 +392,40 @@ async def _funding_confirmed(rec: Recording, reference: str) -> Mapping[str, str
     return {"evaluation__funding_confirmed": approved}
 
 
+async def _recorded_after_the_event(rec: Recording, reference: str) -> Mapping[str, str]:
+    """The meeting of 4 July 2018 entered after the event: the chair tables the request
+    for it, the clerk orders and publishes the agenda, records who was present and one
+    member's vote on their behalf; the vote is closed and the meeting too."""
+    start = MeetingStart(
+        meeting_id=f"meeting-2018-07-04-{uuid.uuid4().hex[:8]}",
+        starts_at=datetime(2018, 7, 4, 10, 0, tzinfo=LONDON),
+        location="Town Hall, Middlesbrough",
+        membership=MEMBERSHIP,
+        recorded_after_the_event=True,
+    )
+    await rec.meetings.schedule(start)
+    await draft_to_options(rec.forum, middlesbrough_draft(reference))
+    await recommend(rec.forum, reference)
+    await rec.forum.submit(reference, TableRequest(meeting_id=start.meeting_id), CHAIR)
+    meeting = start.meeting_id
+    await rec.meetings.submit(meeting, OrderItem(request_ref=reference, position=1), CLERK)
+    await rec.meetings.submit(meeting, PublishAgenda(), CLERK)
+    present = tuple(m.member_id for m in MEMBERS[:8])
+    await rec.meetings.submit(meeting, RecordMeetingAttendance(present_member_ids=present), CLERK)
+    await rec.meetings.submit(meeting, OpenMeeting(), CHAIR)
+    await open_vote_with(rec.forum, reference, MEMBERS[:8])
+    on_behalf = CastVote(choice=VoteChoice.for_, member_id=MEMBERS[0].member_id)
+    await rec.forum.submit(reference, on_behalf, CLERK)
+    await everyone_votes(rec.forum, reference, VoteChoice.for_, MEMBERS[1:8])
+    await rec.forum.submit(reference, CloseVote(), CHAIR)
+    await rec.meetings.submit(meeting, MarkItem(request_ref=reference, status="decided"), CLERK)
+    await rec.meetings.submit(meeting, CloseMeeting(), CHAIR)
+    return {
+        "decided__vote_recorded_on_behalf": reference,
+        "closed__recorded_after_the_event": meeting,
+    }
+
+
 CO_AUTHOR = Actor(user_id="gail.earl", name="Gail Earl", roles=frozenset({Role.officer}))
 
 MADE: dict[str, Made] = {
@@ -401,6 +439,7 @@ MADE: dict[str, Made] = {
     "tabled__carried_to_the_next_meeting": _carried_to_the_next_meeting,
     "in_session__owner_absent_escalated": _owner_absent,
     "evaluation__funding_confirmed": _funding_confirmed,
+    "closed__recorded_after_the_event": _recorded_after_the_event,
 }
 """Scenarios that set up their own request or meeting."""
 

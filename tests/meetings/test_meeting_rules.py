@@ -38,11 +38,14 @@ from domain.meeting.commands import (
     MeetingTransition,
     MoveMeeting,
     OpenMeeting,
+    OrderItem,
+    PublishAgenda,
     RecordMeetingAttendance,
     RemoveItem,
 )
 from domain.meeting.errors import (
     ActionAlreadyDone,
+    AgendaPositionInvalid,
     DuplicateAgendaItem,
     DuplicateMeetingAction,
     MeetingMovedIntoPast,
@@ -60,6 +63,7 @@ from domain.meeting.lifecycle import (
     agenda_of,
     allowed_transitions,
     apply,
+    new_meeting,
 )
 from domain.meeting.models import (
     AgendaItem,
@@ -79,6 +83,7 @@ from tests.meetings import (
     CLERK,
     MEMBERSHIP,
     OFFICER,
+    SETTINGS,
     actor_without,
     meeting_at,
     quorum_ids,
@@ -138,6 +143,8 @@ SAMPLE_COMMANDS: dict[MeetingTransition, MeetingCommand] = {
     MeetingTransition.confirm_previous_minutes: ConfirmPreviousMinutes(),
     MeetingTransition.close_meeting: CloseMeeting(),
     MeetingTransition.cancel_meeting: CancelMeeting(reason="no business"),
+    MeetingTransition.order_item: OrderItem(request_ref="SMF-A", position=1),
+    MeetingTransition.publish_agenda: PublishAgenda(),
 }
 
 
@@ -196,6 +203,66 @@ def test_a_late_item_with_a_reason_is_recorded_as_late() -> None:
     assert item.late_reason == "Urgent: posts end in May"
     assert state.audit[-1].reason == "Urgent: posts end in May"
     assert "late item" in state.audit[-1].summary
+
+
+def test_an_item_moves_to_the_place_given() -> None:
+    """Ordering puts the item at the position given and keeps the others in their order."""
+    state = with_items("SMF-A", "SMF-B", "SMF-C")
+    state = apply(state, OrderItem(request_ref="SMF-C", position=1), CLERK, EARLY)
+    assert [i.request_ref for i in state.agenda] == ["SMF-C", "SMF-A", "SMF-B"]
+    state = apply(state, OrderItem(request_ref="SMF-C", position=3), CHAIR, EARLY)
+    assert [i.request_ref for i in state.agenda] == ["SMF-A", "SMF-B", "SMF-C"]
+    assert state.audit[-1].summary == "Moved SMF-C to item 3 of the agenda."
+
+
+def test_an_item_cannot_move_past_the_end_of_the_agenda() -> None:
+    """A position beyond the last item is refused naming position; an unknown item too."""
+    state = with_items("SMF-A", "SMF-B")
+    with pytest.raises(AgendaPositionInvalid, match="has 2 items") as refused:
+        apply(state, OrderItem(request_ref="SMF-A", position=3), CLERK, EARLY)
+    assert refused.value.field == "position"
+    with pytest.raises(UnknownAgendaItem):
+        apply(state, OrderItem(request_ref="SMF-Z", position=1), CLERK, EARLY)
+    with pytest.raises(ValidationError, match="position"):
+        OrderItem(request_ref="SMF-A", position=0)
+
+
+def test_publishing_records_when_the_agenda_went_out() -> None:
+    """The agenda's publication time is on the record, and a second publication is noted
+    as such; a member cannot publish."""
+    state = with_items("SMF-A")
+    assert agenda_of(state).published_at is None
+    published = apply(state, PublishAgenda(), CLERK, EARLY)
+    assert published.published_at == EARLY
+    assert agenda_of(published).published_at == EARLY
+    again = apply(published, PublishAgenda(), CLERK, EARLY + timedelta(hours=2))
+    assert again.published_at == EARLY + timedelta(hours=2)
+    assert again.audit[-1].summary == "Published the agenda and papers again: 1 items."
+    with pytest.raises(RoleNotPermitted):
+        apply(state, PublishAgenda(), actor_without(frozenset({Role.clerk, Role.chair})), EARLY)
+
+
+def test_a_meeting_entered_after_the_event_is_left_alone_by_the_clock() -> None:
+    """A past meeting entered into the record is neither closed for papers nor recorded
+    as not held, and an item added years later is not late."""
+    years_later = datetime(2026, 12, 2, 9, 0, tzinfo=LONDON)
+    state = new_meeting(
+        "meeting-2024-04-04",
+        EASTER_MEETING,
+        "Town Hall",
+        MEMBERSHIP,
+        SETTINGS,
+        None,
+        years_later,
+        recorded_after_the_event=True,
+    )
+    assert "after the event" in state.audit[0].summary
+    assert next_clock_instant(state) is None
+    assert on_clock(state, years_later) == state
+    added = apply(state, AddItem(request_ref="SMF-A", title="Early help"), CHAIR, years_later)
+    assert added.agenda[0].late is False
+    ordinary = meeting_at(EASTER_MEETING, EARLY)
+    assert on_clock(ordinary, years_later).stage is MeetingStage.closed
 
 
 def test_a_request_is_on_the_agenda_once() -> None:

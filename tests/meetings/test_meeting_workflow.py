@@ -37,6 +37,8 @@ from domain.meeting.commands import (
     MeetingTransition,
     MoveMeeting,
     OpenMeeting,
+    OrderItem,
+    PublishAgenda,
     RecordMeetingAttendance,
     RemoveItem,
 )
@@ -390,6 +392,8 @@ SAMPLE_COMMANDS: dict[MeetingTransition, MeetingCommand] = {
     MeetingTransition.confirm_previous_minutes: ConfirmPreviousMinutes(),
     MeetingTransition.close_meeting: CloseMeeting(),
     MeetingTransition.cancel_meeting: CancelMeeting(reason="no business"),
+    MeetingTransition.order_item: OrderItem(request_ref="SMF-A", position=1),
+    MeetingTransition.publish_agenda: PublishAgenda(),
 }
 
 

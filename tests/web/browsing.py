@@ -3,6 +3,7 @@ page by keyboard alone; and the screenshots the tests keep for the README."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -10,6 +11,8 @@ from playwright.async_api import Page, expect
 from storage.accounts import NewUser
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OFFICER, Site
+from web.home_pages import home_title
+from web.sessions import cookie_names
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -48,7 +51,19 @@ async def sign_in(page: Page, site: Site, person: NewUser = OFFICER) -> None:
     link = await emailed_link(page, site, person)
     await page.goto(link)
     await page.get_by_role("button", name="Sign in", exact=True).click()
-    await expect(page).to_have_title(title("Your requests"))
+    await expect(page).to_have_title(title(home_title(person.roles)))
+
+
+async def signed_in_as(page: Page, site: Site, person: NewUser) -> None:
+    """Give ``page``'s browser a session for ``person``, as their emailed link would.
+
+    For journeys with many people at once: the link itself is tested by ``sign_in``,
+    and twenty links from one loopback address would meet the per-client limit."""
+    token = await asyncio.to_thread(site.web.sign_in.start_session, person.user_id, "link")
+    session_cookie, _ = cookie_names(secure=False)
+    await page.context.add_cookies(
+        [{"name": session_cookie, "value": token, "url": site.url, "httpOnly": True}]
+    )
 
 
 async def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:

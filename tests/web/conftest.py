@@ -70,6 +70,23 @@ CHAIR = NewUser(
     email="chair@forum.example.org",
     roles=frozenset({Role.chair}),
 )
+CLERK = NewUser(
+    user_id="clerk",
+    name="Forum Clerk",
+    email="clerk@forum.example.org",
+    roles=frozenset({Role.clerk}),
+)
+MEMBERS = tuple(
+    NewUser(
+        user_id=member.member_id,
+        name=member.name,
+        email=member.email,
+        roles=frozenset({Role.member}),
+        group=member.group,
+    )
+    for member in seeds.MEMBERSHIP.members
+)
+"""The seed forum's 20 members, each able to sign in as themselves."""
 PER_ADDRESS = 3
 PER_CLIENT = 10
 
@@ -171,7 +188,7 @@ async def site(
     )
     directory = UserDirectory(database)
     directory.create_schema()
-    for person in (OFFICER, SECOND_OFFICER, CHAIR):
+    for person in (OFFICER, SECOND_OFFICER, CHAIR, CLERK, *MEMBERS):
         directory.add(person)
     api = ApiServices.build(
         settings, env.client, task_queue=task_queue, register=register, directory=directory

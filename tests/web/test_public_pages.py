@@ -1,6 +1,6 @@
 """The public record, read signed out: the decision register and its filters, an entry
-at its permanent address, the exports with public columns only, and the forthcoming
-meetings.
+at its permanent address (printed, the decision notice), the exports with public columns
+only, and the meetings, forthcoming and held, with their agendas and minutes.
 
 Decisions are made through the real request lifecycle (tests/lifecycle/drive.py) on
 the dev server; what is checked is what a visitor's browser is shown.
@@ -18,18 +18,28 @@ from playwright.async_api import Page, expect
 from contracts.register import EntryKind, RegisterEntry
 from devtools import seeds
 from domain.calendar import format_uk_date
-from domain.meeting.commands import CancelMeeting
+from domain.meeting.commands import (
+    CancelMeeting,
+    CloseMeeting,
+    OpenMeeting,
+    PublishAgenda,
+    RecordMeetingAttendance,
+)
 from domain.request.draft import Citation, FundingSource
 from tests.api.requests_setup import rejected
 from tests.lifecycle.drive import (
+    approve,
     draft_to_options,
     evaluated_request,
+    minute_and_confirm,
     new_reference,
+    open_vote_with,
     recommend_and_table,
 )
 from tests.web.axe import assert_accessible
 from tests.web.browsing import screenshot, status_of, title
 from tests.web.conftest import Site, schedule_meeting
+from tests.web.forum_setup import registered, reload_until, tabled_on
 
 pytestmark = pytest.mark.devserver_only
 
@@ -232,4 +242,64 @@ async def test_the_meetings_page_lists_scheduled_meetings_not_cancelled_ones(
     await expect(row).to_contain_text("Civic Centre")
     await expect(row).to_contain_text(f"5pm on {format_uk_date(coming.papers_deadline)}")
     await expect(table).not_to_contain_text(format_uk_date(called_off.meeting_day))
+    await assert_accessible(page)
+
+
+async def test_the_decision_notice_prints_without_the_site_around_it(
+    site: Site, page: Page
+) -> None:
+    """Printed, an entry's page is the decision notice: the menus and footer are left
+    out, the entry and its permanent address are kept, and the print styles load
+    from this site (the page's policy refuses any other)."""
+    reference = await evaluated_request(site.api.requests, report=False)
+    approval = approval_of(site, reference)
+    address = f"{site.url}/public/register/{approval.idempotency_key}"
+
+    await page.goto(address)
+    await expect(page.locator("#print-hint")).to_be_visible()
+    await expect(page.locator("#notice-source")).to_be_hidden()
+    await assert_accessible(page)
+
+    await page.emulate_media(media="print")
+    await expect(page.locator("#notice-source")).to_be_visible()
+    await expect(page.locator("#notice-source")).to_contain_text(address)
+    await expect(page.locator("#print-hint")).to_be_hidden()
+    await expect(page.get_by_role("contentinfo")).to_be_hidden()
+    await expect(page.get_by_role("navigation")).to_be_hidden()
+    await expect(page.locator("#agreed-funding")).to_have_text("Centrally retained budget, £89,604")
+    await assert_accessible(page)
+
+
+async def test_a_meeting_held_lists_its_agenda_and_its_confirmed_minutes(
+    site: Site, page: Page
+) -> None:
+    """Once held and closed, a meeting is listed under past meetings with links to its
+    published agenda and to its minutes, which show the confirmed minute."""
+    meetings = site.api.meetings
+    forum = site.api.requests
+    meeting = await schedule_meeting(meetings, days_ahead=30)
+    reference = await tabled_on(forum, meeting.meeting_id)
+    await meetings.submit(meeting.meeting_id, PublishAgenda(), seeds.CLERK)
+    present = tuple(member.member_id for member in seeds.MEMBERS)
+    await meetings.submit(
+        meeting.meeting_id, RecordMeetingAttendance(present_member_ids=present), seeds.CLERK
+    )
+    await meetings.submit(meeting.meeting_id, OpenMeeting(), seeds.CHAIR)
+    await open_vote_with(forum, reference)
+    await approve(forum, reference)
+    await minute_and_confirm(forum, reference)
+    await registered(site.api.register, reference, EntryKind.MINUTE_CONFIRMED)
+    await meetings.submit(meeting.meeting_id, CloseMeeting(), seeds.CHAIR)
+
+    await page.goto(f"{site.url}/public/meetings")
+    past = page.locator("#past-meetings")
+    await reload_until(page, past, format_uk_date(meeting.meeting_day))
+    await expect(page.locator("#no-meetings")).to_be_visible()
+    await assert_accessible(page)
+    await past.get_by_role("link", name="minutes").click()
+    assert page.url == f"{site.url}/public/meetings/{meeting.meeting_id}/minutes"
+    await expect(page.locator("#minutes")).to_contain_text(reference)
+    await assert_accessible(page)
+    await page.get_by_role("link", name="Read the agenda and papers").click()
+    await expect(page.locator("#agenda")).to_contain_text(reference)
     await assert_accessible(page)

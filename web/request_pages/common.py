@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -120,7 +120,8 @@ def forbidden(
     doing = f"{DOING[transition]} {state.reference}"
     if not needed & user.roles:
         reason = (
-            f"To {doing} you need {roles_text(needed)}. You are signed in as {user.name}, "
+            f"To {doing} you need {roles_text(needed, any_of=True)}. You are signed in as "
+            f"{user.name}, "
             f"who holds {roles_text(user.roles)}."
         )
     elif refusal is not None:
@@ -137,7 +138,7 @@ def forbidden(
         f"You cannot {doing}",
         status_code=403,
         reason=reason,
-        needed=roles_text(needed),
+        needed=roles_text(needed, any_of=True),
         reference=state.reference,
     )
 
@@ -194,21 +195,13 @@ async def posted_about(
     return (*sent, state)
 
 
-async def send(
-    request: Request,
-    user: User,
-    reference: str,
-    command: Command,
-    form: Mapping[str, Any],
-) -> TransitionRefused | None:
-    """Ask the request's workflow for ``command`` as ``user``; its refusal, or None.
+async def refusal_of(submitted: Awaitable[object]) -> TransitionRefused | None:
+    """Await a transition sent to a request's or meeting's workflow: its refusal, or None.
 
-    A request whose workflow has ended refuses like a rule does.
+    A record whose workflow has ended refuses like a rule does.
     """
     try:
-        await web_services(request).requests.submit(
-            reference, command, user.actor(), idempotency_key=update_id(form, user)
-        )
+        await submitted
     except TransitionRefused as refused:
         return refused
     except RecordFinished as finished:
@@ -216,3 +209,18 @@ async def send(
             "RecordFinished", str(finished), {"rule": "record-finished", "field": None}
         )
     return None
+
+
+async def send(
+    request: Request,
+    user: User,
+    reference: str,
+    command: Command,
+    form: Mapping[str, Any],
+) -> TransitionRefused | None:
+    """Ask the request's workflow for ``command`` as ``user``; its refusal, or None."""
+    return await refusal_of(
+        web_services(request).requests.submit(
+            reference, command, user.actor(), idempotency_key=update_id(form, user)
+        )
+    )
