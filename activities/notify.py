@@ -30,9 +30,11 @@ class NotificationActivities:
     marks the key sent; a retry of a sent key sends nothing. A concurrent attempt on a
     key whose claim is held gets a retryable error and finds it sent next time.
 
-    One duplicate window remains: the worker dies (or the database write fails) after
-    the mail server accepted the message and before ``mark_sent`` committed. The
-    retry cannot know the server has it, so it sends again. This is the smallest
+    One duplicate window remains: the worker dies after the mail server accepted the
+    message and before ``mark_sent`` committed, or the database stays away for the
+    whole claim lease after the send (a shorter outage, such as a restart, is waited
+    out: the attempt keeps its claim and retries the record). The retry cannot know
+    the server has it, so it sends again. This is the smallest
     window possible: SMTP has no transaction a database can join, and a server's
     acceptance cannot be undone, so one of "mark, then send" (loses the notice if the
     send fails) or "send, then mark" (may repeat it) must be chosen, and a repeated
@@ -106,15 +108,28 @@ class NotificationActivities:
             if queue_for_digests:
                 notice, queued = self._queue_for_digests(notice)
             message_id = self._send(notice) if notice.recipients else None
-            self._deliveries.mark_sent(key, message_id, datetime.now(UTC))
         except BaseException:
-            # Best effort: if this fails too, the claim simply expires.
+            # Nothing went out, so the retry may send at once. Best effort: if this fails
+            # too, the claim simply expires.
             try:
                 self._deliveries.release(key, claimed_at)
             except Exception:
                 activity.logger.exception(
                     "could not release notice claim", extra={"idempotency_key": key}
                 )
+            raise
+        # The mail server has the notice now, so the claim is never released from here: a
+        # retry that found it free would send it again. The record waits out a database
+        # restart for as long as the claim holds.
+        try:
+            self._deliveries.mark_sent_within_claim(
+                key, message_id, datetime.now(UTC), claimed_at=claimed_at
+            )
+        except Exception:
+            activity.logger.exception(
+                "notice sent but its delivery could not be recorded; a retry may send it again",
+                extra={"idempotency_key": key, "message_id": message_id},
+            )
             raise
         outcome: Literal["sent", "logged_only", "queued"] = (
             "sent" if message_id else "queued" if queued and not notice.addressed else "logged_only"

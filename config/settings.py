@@ -128,7 +128,8 @@ class Settings(BaseSettings):
     notice_claim_lease_seconds: float = Field(
         default=300.0,
         gt=0,
-        description="how long a notice being sent is held before a retry may send it again",
+        description="how long a notice being sent is held before a retry may send it again; "
+        "a notice sent meanwhile waits this long for the database to record it",
     )
     mail_enabled: bool = Field(
         default=True,

@@ -11,12 +11,15 @@ attempt that finds the key claimed is told ``in_progress`` and should try again 
 An attempt that fails releases its claim, so the next retry may send at once; one that
 dies without releasing (the worker crashed) leaves the claim to expire after
 ``claim_lease``, after which a retry takes it over and sends again, with the same
-Message-ID.
+Message-ID. An attempt that has sent keeps its claim and retries the record through a
+database that is briefly away (``mark_sent_within_claim``), so a restart of the
+database between the send and the record does not send the notice twice.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -37,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from domain.notices import Notice, NoticeKind, Recipient
 from storage.engine import NAMING_CONVENTION, Store, UTCDateTime
@@ -208,6 +212,30 @@ class DeliveryLog(Store):
                 ).scalar_one_or_none()
                 if known is None:
                     raise KeyError(f"no delivery of notice {key!r} was claimed; claim it first")
+
+    def mark_sent_within_claim(
+        self, key: str, message_id: str | None, at: datetime, *, claimed_at: datetime
+    ) -> None:
+        """``mark_sent`` for the attempt whose claim was made at ``claimed_at``, retried
+        through database errors that pass (a restart, a dropped connection, a locked
+        SQLite file) until that claim expires.
+
+        Until then no other attempt may send, so a record written by then is in time to
+        stop the retry sending again. Raises the database's last error if it is still
+        away when the claim expires.
+        """
+        expires = _aware(claimed_at, "claimed_at") + self._lease
+        pause = 0.05
+        while True:
+            try:
+                self.mark_sent(key, message_id, at)
+                return
+            except (OperationalError, InterfaceError):
+                left = (expires - datetime.now(UTC)).total_seconds()
+                if left <= 0:
+                    raise
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 1.0)
 
     def delivery(self, key: str) -> Delivery | None:
         """The delivery record under ``key``, or None."""
