@@ -31,11 +31,12 @@ from bench.report import BenchmarkResult, document, table, write_json
 from bench.source import snapshot
 from bench.suite import latency, lifecycles, memory_and_listing
 from bench.timeskip import timeskip
+from bench.votes import FULL_VOTES, QUICK_VOTES, web_votes
 from config.logs import configure_logging
 from contracts import search_attributes
 from devtools.toolchain import ToolchainError, ensure_temporal_cli
 
-BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing", "pages")
+BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing", "pages", "votes")
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUTPUT = RESULTS / "latest.json"
 QUICK_OUTPUT = RESULTS / "quick.json"
@@ -53,6 +54,7 @@ BENCHMARK_KEYS = (
     "two_year_timeskip",
     "list_by_stage",
     "web_pages",
+    "web_votes",
 )
 
 
@@ -103,7 +105,7 @@ async def run(
     limit = sizes.time_limit_seconds
     source_dir = work_dir / "source"
     recorder.header["source"] = snapshot(source_dir)
-    if {"latency", "lifecycles", "memory", "listing", "pages"} & set(chosen):
+    if {"latency", "lifecycles", "memory", "listing", "pages", "votes"} & set(chosen):
         cli = ensure_temporal_cli()
         if cli is None:
             raise ToolchainError("no Temporal CLI: install Go so scripts/setup can build it")
@@ -139,6 +141,11 @@ async def run(
                 page_sizes = QUICK_PAGES if sizes is QUICK else FULL_PAGES
                 async with asyncio.timeout(limit):
                     recorder.add(await web_pages(server, work_dir, page_sizes))
+            if "votes" in chosen:
+                _progress("20 members voting by the web form against the API's JSON")
+                vote_sizes = QUICK_VOTES if sizes is QUICK else FULL_VOTES
+                async with asyncio.timeout(limit):
+                    recorder.add(await web_votes(server, work_dir, vote_sizes))
         finally:
             await dev.shutdown()
     if "timeskip" in chosen:

@@ -16,7 +16,6 @@ answer; the client is httpx over ASGI in the same process, so no socket is timed
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -29,17 +28,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.services import ApiServices
 from bench.harness import Server, log_lines
 from bench.measure import bounded, load_average, median, percentile
-from bench.processes import bench_worker
 from bench.report import BenchmarkResult, Goal, Metric
-from config.settings import Settings
+from bench.site import bench_site
 from devtools import seeds
 from domain.people import Role
 from domain.request.commands import AddOption, SetRecommendation, SubmitDraft
 from domain.request.draft import Recommendation, RequestDraft
 from forumflow.serve_api import create_application
-from storage.accounts import NewUser, User, UserDirectory
-from storage.register import DecisionRegister
-from web.services import WebServices
+from storage.accounts import NewUser, User
 from web.sessions import cookie_names
 
 REQUEST_PAGE_GOAL = Goal(1.3)
@@ -173,69 +169,37 @@ async def web_pages(server: Server, work_dir: Path, sizes: PageSizes) -> Benchma
         load_before=load_average(),
     )
     run = uuid.uuid4().hex[:6].upper()
-    data_dir = work_dir / f"pages-{run}"
-    data_dir.mkdir(parents=True)
-    worker = bench_worker(
-        "forumflow",
-        address=server.address,
-        namespace=server.namespace,
-        task_queue=f"bench-pages-{run}",
-        data_dir=data_dir / "worker",
-        max_cached=sizes.requests + 100,
-        source_dir=server.source_dir,
-    )
-    database = f"sqlite:///{data_dir / 'site.sqlite3'}"
-    settings = Settings(register_url=database, mail_enabled=False, annual_review_schedule=False)
-    register = DecisionRegister(database)
-    directory = UserDirectory(database)
-    started = time.perf_counter()
-    worker.process.start()
-    try:
-        await worker.process.wait_ready()
-        await asyncio.to_thread(register.create_schema)
-        user = directory.add(OFFICER)
-        api = ApiServices.build(
-            settings,
-            server.client,
-            task_queue=worker.task_queue,
-            register=register,
-            directory=directory,
-        )
-        web = WebServices.build(settings, directory, api.requests, api.meetings)
-        try:
-            reference = await _fill(api, user, sizes, run)
-            session = web.sign_in.start_session(user.user_id, "bench")
-            token = directory.mint_token(user.user_id, "bench").token
-            result.setup_seconds = time.perf_counter() - started
-            times = ServerTimes(create_application(api, web))
-            transport = httpx.ASGITransport(app=times)
-            browser = {"accept": "text/html", "cookie": f"{cookie_names(False)[0]}={session}"}
-            program = {"accept": "application/json", "authorization": f"Bearer {token}"}
-            measured = time.perf_counter()
-            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
-                one = await _compare(
-                    c,
-                    times,
-                    (f"/funding-requests/{reference}", browser),
-                    (f"/requests/{reference}", program),
-                    sizes.warmup,
-                    sizes.samples,
-                )
-                listed = await _compare(
-                    c,
-                    times,
-                    ("/", browser),
-                    ("/requests?limit=1000", program),
-                    sizes.home_warmup,
-                    sizes.home_samples,
-                )
-            result.seconds = time.perf_counter() - measured
-        finally:
-            web.close()
-    finally:
-        await asyncio.to_thread(worker.process.stop, 60.0)
-        directory.close()
-        register.close()
+    async with bench_site(
+        server, work_dir, f"pages-{run}", max_cached=sizes.requests + 100, people=(OFFICER,)
+    ) as site:
+        api, web, worker, (user,) = site.api, site.web, site.worker, site.users
+        reference = await _fill(api, user, sizes, run)
+        session = web.sign_in.start_session(user.user_id, "bench")
+        token = site.directory.mint_token(user.user_id, "bench").token
+        result.setup_seconds = time.perf_counter() - site.started
+        times = ServerTimes(create_application(api, web))
+        transport = httpx.ASGITransport(app=times)
+        browser = {"accept": "text/html", "cookie": f"{cookie_names(False)[0]}={session}"}
+        program = {"accept": "application/json", "authorization": f"Bearer {token}"}
+        measured = time.perf_counter()
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            one = await _compare(
+                c,
+                times,
+                (f"/funding-requests/{reference}", browser),
+                (f"/requests/{reference}", program),
+                sizes.warmup,
+                sizes.samples,
+            )
+            listed = await _compare(
+                c,
+                times,
+                ("/", browser),
+                ("/requests?limit=1000", program),
+                sizes.home_warmup,
+                sizes.home_samples,
+            )
+        result.seconds = time.perf_counter() - measured
     result.load_after = load_average()
     result.metrics = [
         _metric("request page vs JSON GET", one, REQUEST_PAGE_GOAL),

@@ -76,18 +76,7 @@ async def walk_through(
                 roles=frozenset({Role.officer}),
             )
         ),
-        *(
-            directory.add(
-                NewUser(
-                    user_id=m.member_id,
-                    name=m.name,
-                    email=m.email,
-                    roles=frozenset({Role.member}),
-                    group=m.group,
-                )
-            )
-            for m in seeds.MEMBERS
-        ),
+        *(directory.add(NewUser.for_member(m)) for m in seeds.MEMBERS),
     ]
     users = {user.user_id: user for user in people}
     tokens = {user.user_id: directory.mint_token(user.user_id, "demo").token for user in people}

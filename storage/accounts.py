@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from domain.people import Actor, MemberGroup, Role
+from domain.people import Actor, Member, MemberGroup, Role
 from domain.values import Email
 from storage.engine import Store, UTCDateTime
 
@@ -109,6 +109,17 @@ class NewUser(BaseModel):
         if not is_member and self.group is not None:
             raise ValueError("group: only a user with the member role belongs to a group")
         return self
+
+    @classmethod
+    def for_member(cls, member: Member) -> NewUser:
+        """The user a forum member signs in as: their member id, name, address and group."""
+        return cls(
+            user_id=member.member_id,
+            name=member.name,
+            email=member.email,
+            roles=frozenset({Role.member}),
+            group=member.group,
+        )
 
 
 class User(NewUser):

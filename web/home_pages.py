@@ -33,6 +33,7 @@ from web.home_health import machinery_health
 from web.home_sections import chair_section, clerk_section, item_url, member_section
 from web.meeting_pages.common import meeting_url
 from web.pages import SIGN_IN, page, redirect
+from web.present import FORUM_ROLES, home_title
 from web.public_meeting_pages import public_agenda_url, published_items
 from web.request_view import LIST_LIMIT, READ_CONCURRENCY, listed_rows
 from web.sessions import Visitor, visitor, web_services
@@ -40,19 +41,9 @@ from web.sessions import Visitor, visitor, web_services
 router = APIRouter(include_in_schema=False)
 
 HOME = "/"
-OFFICER_TITLE = "Your requests"
-FORUM_TITLE = "Your forum business"
 
 MEETINGS_READ = 100
 """Meetings read for the home page, the latest first: a forum meets a few times a year."""
-
-_FORUM_ROLES = frozenset({Role.clerk, Role.chair, Role.member})
-
-
-def home_title(roles: frozenset[Role]) -> str:
-    """The home page's title for someone holding ``roles``: an officer alone keeps
-    "Your requests"; anyone with a part in the forum's meetings gets their sections."""
-    return FORUM_TITLE if roles & _FORUM_ROLES else OFFICER_TITLE
 
 
 @dataclass(frozen=True)
@@ -136,7 +127,7 @@ async def home(request: Request, who: Visitor = Depends(visitor)) -> Response:
         return redirect(SIGN_IN)
     services = web_services(request)
     is_officer = Role.officer in user.roles
-    forum_roles = user.roles & _FORUM_ROLES
+    forum_roles = user.roles & FORUM_ROLES
     officer_rows = (
         listed_rows(services.requests, only_for=user.user_id) if is_officer else _nothing()
     )

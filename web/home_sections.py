@@ -17,7 +17,7 @@ from domain.request.models import NoticeRecord, RequestState, Stage
 from domain.request.rules import check_tabling
 from domain.request.voting import eligible_voters, membership_of, vote_decision_type
 from web.home_health import MachineryHealth
-from web.meeting_pages.common import meeting_url
+from web.meeting_pages.common import meeting_url, still_to_take
 from web.request_pages.common import request_url
 
 if TYPE_CHECKING:
@@ -140,13 +140,15 @@ def failed_notices(picture: ForumPicture) -> tuple[FailedNotice, ...]:
 def clerk_section(picture: ForumPicture, health: MachineryHealth) -> ClerkSection:
     """The clerk's section."""
     coming = coming_meetings(picture.meetings, picture.today)[:NEXT_MEETINGS]
+    requests = {state.reference: state for state in picture.requests}
     return ClerkSection(
         meetings=tuple(coming),
         waiting=tuple(
             WaitingItem(meeting, item)
             for meeting in coming
             for item in meeting.agenda
-            if item.status == "pending"
+            # A request no longer open (closed, rejected, withdrawn) waits for nothing.
+            if item.request_ref in requests and still_to_take(item, requests[item.request_ref])
         ),
         to_minute=tuple(s for s in picture.requests if s.stage is Stage.decided),
         actions_by_owner=open_actions(picture),

@@ -151,3 +151,15 @@ def transition_label(transition: str) -> str:
 def role_label(role: Role | None) -> str:
     """An audit entry's role; forumflow itself acts in none."""
     return role.value if role is not None else "forumflow"
+
+
+OFFICER_TITLE = "Your requests"
+FORUM_TITLE = "Your forum business"
+FORUM_ROLES = frozenset({Role.clerk, Role.chair, Role.member})
+
+
+def home_title(roles: frozenset[Role]) -> str:
+    """The home page's title (and its link's name) for someone holding ``roles``: an
+    officer alone keeps "Your requests"; anyone with a part in the forum's meetings gets
+    their sections."""
+    return FORUM_TITLE if roles & FORUM_ROLES else OFFICER_TITLE

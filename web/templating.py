@@ -50,6 +50,7 @@ def environment() -> Environment:
         stage_tag=present.stage_tag,
         transition_label=present.transition_label,
         role_label=present.role_label,
+        home_title=present.home_title,
     )
     return env
 

@@ -57,8 +57,10 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for benchmark in data["benchmarks"]:
         assert benchmark["baseline"], f"{benchmark['key']} says what its baseline is"
         assert benchmark["metrics"], f"{benchmark['key']} reports figures"
-        # The pages and the API's JSON they are compared with share one forumflow worker.
-        workers = {"forumflow"} if benchmark["key"] == "web_pages" else {"forumflow", "baseline"}
+        # The pages (and the vote form) and the API's JSON they are compared with share one
+        # forumflow worker.
+        one_worker = benchmark["key"] in ("web_pages", "web_votes")
+        workers = {"forumflow"} if one_worker else {"forumflow", "baseline"}
         assert set(benchmark["details"]["worker_log_lines"]) == workers
         for metric in benchmark["metrics"]:
             assert _number(metric["forumflow"])

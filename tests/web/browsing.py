@@ -1,20 +1,24 @@
-"""What a person does in the browser: ask for a link and sign in with it, move through a
-page by keyboard alone; and the screenshots the tests keep for the README."""
+"""What a person does in the browser: ask for a link and sign in with it, or be given a
+session in a browser of their own (a phone's, perhaps, or one with no scripts); move
+through a page by keyboard alone; and the screenshots the tests keep for the README."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from storage.accounts import NewUser
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OFFICER, Site
-from web.home_pages import home_title
+from tests.web.conftest import OFFICER, Site, open_page
+from web.present import home_title
 from web.sessions import cookie_names
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = ViewportSize(width=375, height=812)
 
 
 def title(name: str) -> str:
@@ -64,6 +68,33 @@ async def signed_in_as(page: Page, site: Site, person: NewUser) -> None:
     await page.context.add_cookies(
         [{"name": session_cookie, "value": token, "url": site.url, "httpOnly": True}]
     )
+
+
+@asynccontextmanager
+async def browsing_as(
+    browser: Browser,
+    site: Site,
+    who: NewUser | None,
+    *,
+    phone: bool = False,
+    javascript: bool = True,
+) -> AsyncIterator[Page]:
+    """A browser of ``who``'s own, signed in (``None``: a visitor's, signed out), 375 px
+    wide for a ``phone``; without ``javascript`` its pages load no script file, neither
+    GOV.UK Frontend's nor the meeting day's (axe still runs, through the debugger). No
+    script, console or loading error is allowed in it."""
+    tab, problems = await open_page(browser)
+    if not javascript:
+        await tab.context.route("**/*.js", lambda route: route.abort())
+    if phone:
+        await tab.set_viewport_size(PHONE)
+    if who is not None:
+        await signed_in_as(tab, site, who)
+    try:
+        yield tab
+    finally:
+        await tab.context.close()
+    assert problems.seen == [], problems.seen
 
 
 async def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:

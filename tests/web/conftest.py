@@ -76,16 +76,7 @@ CLERK = NewUser(
     email="clerk@forum.example.org",
     roles=frozenset({Role.clerk}),
 )
-MEMBERS = tuple(
-    NewUser(
-        user_id=member.member_id,
-        name=member.name,
-        email=member.email,
-        roles=frozenset({Role.member}),
-        group=member.group,
-    )
-    for member in seeds.MEMBERSHIP.members
-)
+MEMBERS = tuple(NewUser.for_member(member) for member in seeds.MEMBERSHIP.members)
 """The seed forum's 20 members, each able to sign in as themselves."""
 PER_ADDRESS = 3
 PER_CLIENT = 10
@@ -279,8 +270,17 @@ async def other_device(browser: Browser) -> AsyncIterator[Page]:
     assert problems.seen == [], problems.seen
 
 
+JOURNEY_STEPS: list[tuple[str, float]] = []
+"""The steps of the meeting journey and their seconds, for the run's summary."""
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Every page axe checked: its title, violations, rules passed and rules to review."""
+    """Every page axe checked: its title, violations, rules passed and rules to review;
+    and the meeting journey's steps with their times."""
+    if JOURNEY_STEPS:
+        terminalreporter.section("the meeting of 4 July 2018, step by step")
+        for step, seconds in JOURNEY_STEPS:
+            terminalreporter.write_line(f"{seconds:7.2f} s  {step}")
     if not AXE_RESULTS:
         return
     terminalreporter.section("axe-core, WCAG 2.2 A and AA")

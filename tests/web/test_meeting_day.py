@@ -11,12 +11,11 @@ every page a browser shows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Literal
 
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, expect
 
 from devtools import seeds
 from domain.meeting.commands import RecordMeetingAttendance
@@ -35,22 +34,19 @@ from domain.request.models import Stage
 from storage.accounts import NewUser
 from tests.lifecycle.drive import draft_to_options, new_reference
 from tests.web.axe import assert_accessible
-from tests.web.browsing import signed_in_as, tab_to, title
+from tests.web.browsing import browsing_as, tab_to, title
 from tests.web.conftest import (
     CHAIR,
     CLERK,
     MEMBERS,
     OFFICER,
-    PageProblems,
     Site,
-    open_page,
     schedule_meeting,
 )
 from web.present import uk_date
 
 pytestmark = pytest.mark.devserver_only
 
-PHONE = ViewportSize(width=375, height=812)
 PRIMARY = seeds.members_of(MemberGroup.maintained_primary)
 SECONDARY = seeds.members_of(MemberGroup.maintained_secondary)
 ACADEMY = seeds.members_of(MemberGroup.academy)
@@ -62,30 +58,6 @@ EIGHT = [*PRIMARY, *SECONDARY, NON_SCHOOL[0]]
 def person(member: Member) -> NewUser:
     """The site's user for a seed member (user_id == member_id)."""
     return next(p for p in MEMBERS if p.user_id == member.member_id)
-
-
-async def without_scripts(browser: Browser) -> tuple[Page, PageProblems]:
-    """A tab in a browser context of its own whose pages load no script file: neither
-    GOV.UK Frontend's nor the meeting day's (axe still runs, through the debugger)."""
-    tab, problems = await open_page(browser)
-    await tab.context.route("**/*.js", lambda route: route.abort())
-    return tab, problems
-
-
-@asynccontextmanager
-async def browsing_as(
-    browser: Browser, site: Site, who: NewUser, *, phone: bool = False, javascript: bool = True
-) -> AsyncIterator[Page]:
-    """A browser of ``who``'s own, signed in; no script, console or loading error allowed."""
-    tab, problems = await (open_page(browser) if javascript else without_scripts(browser))
-    if phone:
-        await tab.set_viewport_size(PHONE)
-    await signed_in_as(tab, site, who)
-    try:
-        yield tab
-    finally:
-        await tab.context.close()
-    assert problems.seen == [], problems.seen
 
 
 async def tabled_request(

@@ -21,6 +21,7 @@ from tests.lifecycle.drive import draft_to_options, new_reference, recommend
 from tests.web.axe import assert_accessible
 from tests.web.browsing import signed_in_as, status_of, tab_to, title
 from tests.web.conftest import CHAIR, CLERK, MEMBERS, Site, schedule_meeting
+from tests.web.officer_steps import fill_date
 from web.present import month_and_year, uk_date, when
 
 pytestmark = pytest.mark.devserver_only
@@ -45,13 +46,6 @@ def days_ahead(days: int) -> date:
 def meeting_title(day: date) -> str:
     """The meeting page's title."""
     return title(f"Meeting on {uk_date(day)}")
-
-
-async def fill_date(page: Page, prefix: str, day: date) -> None:
-    """Type ``day`` into the three boxes of the GOV.UK date input ``prefix``."""
-    await page.locator(f"#{prefix}-day").fill(str(day.day))
-    await page.locator(f"#{prefix}-month").fill(str(day.month))
-    await page.locator(f"#{prefix}-year").fill(str(day.year))
 
 
 async def ready_request(requests: FundingRequests) -> str:

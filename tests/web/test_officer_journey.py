@@ -9,9 +9,7 @@ and the pages for the README's screenshots are kept on the way.
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date
 
 import pytest
 from playwright.async_api import Page, expect
@@ -24,6 +22,7 @@ from domain.request.rules import check_tabling
 from tests.web.axe import assert_accessible
 from tests.web.browsing import screenshot, sign_in, tab_to, title
 from tests.web.conftest import CHAIR, OFFICER, Site, schedule_meeting
+from tests.web.officer_steps import add_option, fill_in_the_rest, write_recommendation
 
 pytestmark = pytest.mark.devserver_only
 
@@ -31,13 +30,6 @@ pytestmark = pytest.mark.devserver_only
 # outlives the test.
 DRAFT = seeds.middlesbrough_draft(f"{seeds.MIDDLESBROUGH_REFERENCE}-{uuid.uuid4().hex[:4].upper()}")
 REFERENCE = DRAFT.reference
-
-
-async def fill_date(page: Page, prefix: str, day: date) -> None:
-    """Type ``day`` into the three boxes of the date input ``prefix``."""
-    await page.locator(f"#{prefix}-day").fill(str(day.day))
-    await page.locator(f"#{prefix}-month").fill(str(day.month))
-    await page.locator(f"#{prefix}-year").fill(str(day.year))
 
 
 async def draft_the_middlesbrough_request(page: Page, site: Site) -> None:
@@ -65,11 +57,6 @@ async def draft_the_middlesbrough_request(page: Page, site: Site) -> None:
     await screenshot(page, "new-request-with-errors")
     assert await site.api.requests.search() == ()
 
-    line = DRAFT.cost_lines[0]
-    await page.get_by_label("Title").fill(DRAFT.title)
-    await page.get_by_label("Purpose").fill(DRAFT.purpose)
-    await page.get_by_label("Background").fill(DRAFT.background)
-    await page.get_by_label("What it is").fill(line.description)
     await page.get_by_label("Cost of one").fill("22,401")
     await page.get_by_role("button", name="Add another line").click()
     await expect(page.get_by_test_id("line-total")).to_have_text("Line 1 costs £89,604")
@@ -78,45 +65,8 @@ async def draft_the_middlesbrough_request(page: Page, site: Site) -> None:
     await assert_accessible(page)
     await page.get_by_role("button", name="Remove line 2").click()
     await expect(page.locator("#cost-1-description")).to_have_count(0)
-    await expect(page.get_by_label("Title")).to_have_value(DRAFT.title)
-
-    await fill_date(page, "period-start", DRAFT.period.start)
-    await fill_date(page, "period-end", DRAFT.period.end)
-    await page.get_by_label("One-off").check()
-    await page.locator("#procurement-needed").check()  # "No"
-    plan = DRAFT.evaluation_plan
-    assert plan is not None
-    await page.get_by_label("Measures").fill("\n".join(plan.measures))
-    await fill_date(page, "report-due", plan.report_due)
-    await page.get_by_role("button", name="Save draft").click()
-
-
-async def add_option(page: Page, source_label: str, conditions: tuple[str, ...]) -> None:
-    """Add an option for the request's whole cost and period from ``source_label``."""
-    await page.get_by_role("button", name="Add a funding option").click()
-    await expect(page).to_have_title(title(f"Add a funding option to {REFERENCE}"))
-    await expect(page.get_by_label("Amount")).to_have_value("89604")
-    await expect(page.locator("#period-start-year")).to_have_value("2018")
-    await assert_accessible(page)
-    await page.get_by_label(source_label, exact=True).check()
-    await page.get_by_label("Conditions (optional)").fill("\n".join(conditions))
-    await page.get_by_role("button", name="Add the option").click()
-    await expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Funding option added"
-    )
-
-
-async def write_recommendation(page: Page, text: str, choice: str) -> None:
-    """Write the recommendation, naming the option labelled ``choice`` (or none)."""
-    await page.get_by_role("button", name=re.compile("the recommendation")).click()
-    await expect(page).to_have_title(title(f"The recommendation for {REFERENCE}"))
-    await assert_accessible(page)
-    await page.get_by_label("What is the forum asked to agree?").fill(text)
-    await page.get_by_label(choice).check()
-    await page.get_by_role("button", name="Save the recommendation").click()
-    await expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Recommendation saved"
-    )
+    await expect(page.get_by_label("Cost of one")).to_have_value("22,401")
+    await fill_in_the_rest(page, DRAFT)
 
 
 async def test_the_officer_takes_the_middlesbrough_request_from_draft_to_tabling(
@@ -146,12 +96,16 @@ async def test_the_officer_takes_the_middlesbrough_request_from_draft_to_tabling
     await expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Draft submitted"
     )
-    await add_option(page, "Centrally retained budget", seeds.CENTRALLY_RETAINED.conditions)
-    await add_option(page, "DSG schools block, by de-delegation", seeds.SCHOOLS_BLOCK.conditions)
+    await add_option(
+        page, REFERENCE, "Centrally retained budget", seeds.CENTRALLY_RETAINED.conditions
+    )
+    await add_option(
+        page, REFERENCE, "DSG schools block, by de-delegation", seeds.SCHOOLS_BLOCK.conditions
+    )
     await expect(page.locator("#options")).to_be_visible()
     await expect(page.get_by_role("row")).to_have_count(3)  # the heading row and two options
     await write_recommendation(
-        page, seeds.MIDDLESBROUGH_RECOMMENDATION, "Do not name an option yet"
+        page, REFERENCE, seeds.MIDDLESBROUGH_RECOMMENDATION, "Do not name an option yet"
     )
     await expect(page.locator("#recommendation-option-ids")).to_contain_text(
         "The recommendation names no funding option"
@@ -181,7 +135,10 @@ async def test_the_officer_takes_the_middlesbrough_request_from_draft_to_tabling
     assert (await refusal.inner_text()).strip() == rule.value.message
 
     await write_recommendation(
-        page, seeds.MIDDLESBROUGH_RECOMMENDATION, "Agree the centrally retained budget, £89,604"
+        page,
+        REFERENCE,
+        seeds.MIDDLESBROUGH_RECOMMENDATION,
+        "Agree the centrally retained budget, £89,604",
     )
     await other_device.goto(f"{site.url}/funding-requests/{REFERENCE}")
     await other_device.get_by_label(format_uk_date(meeting.meeting_day)).check()

@@ -37,7 +37,7 @@ from tests.lifecycle.drive import (
     recommend_and_table,
 )
 from tests.web.axe import assert_accessible
-from tests.web.browsing import screenshot, status_of, title
+from tests.web.browsing import status_of, title
 from tests.web.conftest import Site, schedule_meeting
 from tests.web.forum_setup import registered, reload_until, tabled_on
 
@@ -85,7 +85,6 @@ async def test_the_register_lists_an_approval_with_its_source_signed_out(
     footer = page.get_by_role("contentinfo")
     await expect(footer.get_by_role("link", name="Decision register")).to_be_visible()
     await assert_accessible(page)
-    await screenshot(page, "public-register")
 
 
 async def test_the_filters_narrow_the_register_and_keep_what_was_typed(

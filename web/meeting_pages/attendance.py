@@ -28,6 +28,7 @@ from web.forms import FormErrors, chosen
 from web.meeting_pages.common import (
     MEETINGS,
     allowed,
+    item_progress,
     meeting_state,
     meeting_url,
     posted_to_meeting,
@@ -132,6 +133,7 @@ async def show_attendance(
     quorum = meeting.quorum_required
     present_ids = set(meeting.present_member_ids) & meeting.membership.ids
     titles = {state.reference: state.draft.title for state in states}
+    by_reference = {state.reference: state for state in states}
     return page(
         request,
         who,
@@ -156,7 +158,14 @@ async def show_attendance(
         may_open=MeetingTransition.open_meeting in may,
         in_session=meeting.stage is MeetingStage.in_session,
         dedelegations=dedelegation_items(meeting, states),
-        agenda=[(item, titles.get(item.request_ref, item.title)) for item in meeting.agenda],
+        agenda=[
+            (
+                item,
+                titles.get(item.request_ref, item.title),
+                item_progress(item, by_reference.get(item.request_ref)),
+            )
+            for item in meeting.agenda
+        ],
         item_url=lambda ref, part: item_url(meeting.meeting_id, ref, part),
         form_key=new_form_key(),
         done=_DONE.get(request.query_params.get("done", "")) if not errors else None,

@@ -20,8 +20,9 @@ from clients.meetings import NoSuchMeeting
 from clients.records import TransitionRefused
 from domain.meeting.commands import MeetingCommand, MeetingTransition
 from domain.meeting.lifecycle import DOING, PERMISSIONS, allowed_transitions
-from domain.meeting.models import MeetingState
+from domain.meeting.models import AgendaItem, MeetingState
 from domain.people import roles_text
+from domain.request.models import RequestState, Stage
 from domain.values import MEETING_ID_PATTERN
 from storage.accounts import User
 from web.pages import SIGN_IN, page, redirect
@@ -129,3 +130,33 @@ async def send_to_meeting(
             meeting_id, command, user.actor(), idempotency_key=update_id(form, user)
         )
     )
+
+
+ITEM_STATUS_LABELS = {
+    "pending": "To be taken",
+    "decided": "Decided",
+    "deferred": "Deferred",
+    "not_reached": "Not reached",
+    "withdrawn": "Withdrawn",
+}
+
+_TAKEN = frozenset({Stage.decided, Stage.minuted, Stage.evaluation, Stage.closed, Stage.rejected})
+
+
+def item_progress(item: AgendaItem, state: RequestState | None) -> str:
+    """How far the item has got, as people say it. The clerk marks what became of an
+    item at the meeting's end; until then its request's own stage says it."""
+    if item.status != "pending" or state is None:
+        return ITEM_STATUS_LABELS[item.status]
+    if state.stage is Stage.voting:
+        return "Being voted on"
+    if state.stage in _TAKEN:
+        return ITEM_STATUS_LABELS["decided"]
+    if state.stage is Stage.withdrawn:
+        return ITEM_STATUS_LABELS["withdrawn"]
+    return ITEM_STATUS_LABELS["pending"]
+
+
+def still_to_take(item: AgendaItem, state: RequestState | None) -> bool:
+    """Whether the item is yet to be taken: marked pending, its request not yet voted on."""
+    return item_progress(item, state) == ITEM_STATUS_LABELS["pending"]

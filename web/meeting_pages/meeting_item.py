@@ -72,12 +72,18 @@ async def item_at_meeting(
     user = who.user
     if user is None:
         return redirect(SIGN_IN)
-    meeting = await meeting_state(request, meeting_id)
-    if meeting is None or not valid_reference(reference) or meeting.item(reference) is None:
+    if not valid_reference(reference):
         return not_found(request, who)
-    try:
-        state = await web_services(request).requests.state(reference)
-    except NoSuchRequest:
+
+    async def request_state() -> RequestState | None:
+        try:
+            return await web_services(request).requests.state(reference)
+        except NoSuchRequest:
+            return None
+
+    # Both are read at once: on the meeting day a vote waits for neither more than it must.
+    meeting, state = await asyncio.gather(meeting_state(request, meeting_id), request_state())
+    if meeting is None or meeting.item(reference) is None or state is None:
         return not_found(request, who)
     return ItemAtMeeting(user, meeting, state)
 

@@ -21,7 +21,14 @@ from domain.request.models import RequestState, Stage
 from storage.accounts import User
 from web import present
 from web.forms import FormErrors
-from web.meeting_pages.common import MEETINGS, allowed, meeting_state, meeting_url
+from web.meeting_pages.common import (
+    MEETINGS,
+    allowed,
+    item_progress,
+    meeting_state,
+    meeting_url,
+)
+from web.meeting_pages.meeting_item import agenda_states
 from web.pages import SIGN_IN, page, redirect
 from web.request_pages.common import new_form_key, not_found, request_url
 from web.sessions import Visitor, visitor, web_services
@@ -39,13 +46,6 @@ DONE = {
     "closed": "Meeting closed.",
 }
 
-_STATUS_LABELS = {
-    "pending": "To be taken",
-    "decided": "Decided",
-    "deferred": "Deferred",
-    "not_reached": "Not reached",
-    "withdrawn": "Withdrawn",
-}
 
 # Reading every request in option listing, a few at a time, to find those ready.
 _CONCURRENT_READS = 8
@@ -131,6 +131,11 @@ async def show_meeting(
     closing_to = await next_meetings(request, state) if closing else []
     general, per_item = day_links(state, user)
     day = present.uk_date(state.meeting_day)
+    requests = {s.reference: s for s in await agenda_states(request, state)}
+    progress = {
+        item.request_ref: item_progress(item, requests.get(item.request_ref))
+        for item in state.agenda
+    }
     return page(
         request,
         who,
@@ -150,7 +155,7 @@ async def show_meeting(
         item_links=per_item,
         typed=typed or {},
         done=DONE.get(request.query_params.get("done", ""), ""),
-        status_labels=_STATUS_LABELS,
+        progress=progress,
         new_key=new_form_key,
         request_url=request_url,
         base=meeting_url(state.meeting_id),
