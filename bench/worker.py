@@ -25,7 +25,7 @@ from bench.baseline_workflow import BaselineWorkflow
 from config.logs import configure_logging
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
-from worker.app import WorkerDependencies, build_worker
+from worker.app import STICKY_QUEUE_TIMEOUT, WorkerDependencies, build_worker
 
 READY = "bench worker ready"
 KINDS = ("forumflow", "baseline")
@@ -44,12 +44,13 @@ def forumflow_worker(client: Client, task_queue: str, data_dir: Path, max_cached
 
 
 def baseline_worker(client: Client, task_queue: str, max_cached: int) -> Worker:
-    """A worker running only the minimal workflow, with the same cache size."""
+    """A worker running only the minimal workflow, with the same cache and sticky queue."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[BaselineWorkflow],
         max_cached_workflows=max_cached,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
     )
 
 

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         ge=0,
         description="workflows a worker keeps in memory between tasks (0: none, no sticky queue)",
     )
+    worker_sticky_queue_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how long a task for a workflow the worker keeps in memory waits for that "
+        "worker before any worker may take it; a query caught behind a burst of Updates (a "
+        "vote) waits this long",
+    )
     annual_review_schedule: bool = Field(
         default=True,
         description="keep the yearly DSG review Schedule; off for servers without Schedules",

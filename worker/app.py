@@ -95,6 +95,14 @@ def activity_functions(client: Client, deps: WorkerDependencies) -> Sequence[Cal
     ]
 
 
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=1)
+"""The SDK's default is 10 s. A query sent to the worker's own (sticky) queue while it is
+busy with the workflow tasks of a burst of Updates can wait there until this runs out,
+when the server gives it to the shared queue: at 10 s, a member whose page read the
+request while others voted waited 10 s (bench/votes.py measured it, and a minimal
+workflow does the same); at 1 s, about a second at worst."""
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -102,6 +110,7 @@ def build_worker(
     *,
     activity_executor: ThreadPoolExecutor | None = None,
     max_cached_workflows: int = 1000,
+    sticky_queue_timeout: timedelta = STICKY_QUEUE_TIMEOUT,
 ) -> Worker:
     """A worker for forumflow's workflows and activities on ``task_queue``."""
     # Register writes are blocking database calls, so activities run in threads.
@@ -112,4 +121,5 @@ def build_worker(
         activities=activity_functions(client, deps),
         activity_executor=activity_executor or ThreadPoolExecutor(max_workers=8),
         max_cached_workflows=max_cached_workflows,
+        sticky_queue_schedule_to_start_timeout=sticky_queue_timeout,
     )

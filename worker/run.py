@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
@@ -59,6 +60,7 @@ async def serve(
         settings.task_queue,
         WorkerDependencies.from_settings(settings, outbox=outbox),
         max_cached_workflows=settings.worker_max_cached_workflows,
+        sticky_queue_timeout=timedelta(seconds=settings.worker_sticky_queue_timeout_seconds),
     )
     async with worker:
         log.info(
