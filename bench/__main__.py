@@ -34,6 +34,7 @@ from bench.timeskip import timeskip
 from bench.votes import FULL_VOTES, QUICK_VOTES, web_votes
 from config.logs import configure_logging
 from contracts import search_attributes
+from devtools.devserver import dynamic_config_args
 from devtools.toolchain import ToolchainError, ensure_temporal_cli
 
 BENCHMARKS = ("latency", "lifecycles", "memory", "timeskip", "listing", "pages", "votes")
@@ -117,6 +118,7 @@ async def run(
             search_attributes=search_attributes.ALL,
             dev_server_log_level="error",
             dev_server_startup_timeout=timedelta(seconds=120),
+            dev_server_extra_args=dynamic_config_args(),
         )
         try:
             server = Server(dev.client, NAMESPACE, work_dir, source_dir)

@@ -11,12 +11,16 @@ nobody used is ``NoSuchRecord``, a record whose workflow has ended is ``RecordFi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
+import structlog
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
@@ -32,6 +36,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.errors import RuleViolation
 
 ResultT = TypeVar("ResultT")
+
+log = structlog.get_logger(__name__)
+
+RESEND_FOR_SECONDS = 30.0
+"""How long a transition the server could not take just now is sent again, under the
+same Update id, before the caller is told."""
+_RESENDABLE = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED})
 
 
 class Staged(Protocol):
@@ -164,7 +175,14 @@ async def send_transition(
     """
     handle = kind.handle(client, record_id)
     try:
-        result = await handle.execute_update(name, update, id=update_id, result_type=result_type)
+        result = await _resent_while_unavailable(
+            lambda update_id: handle.execute_update(
+                name, update, id=update_id, result_type=result_type
+            ),
+            update_id or str(uuid.uuid4()),
+            record_id,
+            name,
+        )
     except WorkflowUpdateFailedError as failed:
         cause = failed.cause
         if isinstance(cause, ApplicationError):
@@ -179,6 +197,33 @@ async def send_transition(
         await _refuse_if_finished(client, kind, record_id)
         raise kind.missing(record_id) from None
     return cast(ResultT, result)
+
+
+async def _resent_while_unavailable(
+    send: Callable[[str], Awaitable[Any]], update_id: str, record_id: str, name: str
+) -> Any:
+    """``send(update_id)``, sent again while the server answers that it cannot take it
+    now: under load it aborts an Update it had admitted ("workflow update was aborted")
+    when it drops the workflow's in-memory state. One Update id for every attempt, so a
+    transition the server did take is not taken twice."""
+    gives_up = time.monotonic() + RESEND_FOR_SECONDS
+    pause = 0.1
+    while True:
+        try:
+            return await send(update_id)
+        except RPCError as error:
+            if error.status not in _RESENDABLE or time.monotonic() + pause > gives_up:
+                raise
+            log.warning(
+                "transition resent",
+                record_id=record_id,
+                transition=name,
+                update_id=update_id,
+                status=error.status.name,
+                error=error.message,
+            )
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 async def _refuse_if_finished(client: Client, kind: RecordKind[Any, Any], record_id: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 import structlog
+import yaml
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -26,6 +28,24 @@ from temporalio.service import RPCError
 from contracts import search_attributes
 
 log = structlog.get_logger(__name__)
+
+DYNAMIC_CONFIG_FILE = (
+    Path(__file__).resolve().parents[1] / "deploy" / "temporal" / "dynamicconfig" / "forumflow.yaml"
+)
+"""The Temporal server's dynamic configuration, shared by every server forumflow runs on."""
+
+
+def dynamic_config_args(path: Path = DYNAMIC_CONFIG_FILE) -> list[str]:
+    """The dev server's ``--dynamic-config-value`` arguments for the shared file's values
+    that hold everywhere (no constraints), so the dev server limits as production does."""
+    loaded: dict[str, list[dict[str, Any]]] = yaml.safe_load(path.read_text()) or {}
+    args: list[str] = []
+    for key, entries in loaded.items():
+        for entry in entries:
+            if not entry.get("constraints"):
+                args += ["--dynamic-config-value", f"{key}={json.dumps(entry['value'])}"]
+    return args
+
 
 _CLI_TYPE_NAMES = {
     IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD: "Keyword",
@@ -148,6 +168,7 @@ class DevServer:
         for key in self.search_attribute_keys:
             type_name = _CLI_TYPE_NAMES[IndexedValueType.ValueType(key.indexed_value_type)]
             args += ["--search-attribute", f"{key.name}={type_name}"]
+        args += dynamic_config_args()
         if self.ui_port is None:
             args.append("--headless")
         else:

@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from contracts import search_attributes
-from devtools.devserver import add_search_attributes
+from devtools.devserver import add_search_attributes, dynamic_config_args
 from devtools.toolchain import ensure_temporal_cli, ensure_test_server
 
 SERVER_KINDS = ("time-skipping", "dev")
@@ -61,6 +61,7 @@ async def start_environment(kind: str) -> WorkflowEnvironment:
             search_attributes=search_attributes.ALL,
             dev_server_log_level="error",
             dev_server_startup_timeout=timedelta(seconds=60),
+            dev_server_extra_args=dynamic_config_args(),
         )
     test_server = ensure_test_server()
     environment = await WorkflowEnvironment.start_time_skipping(

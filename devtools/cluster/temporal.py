@@ -36,6 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contracts import search_attributes
 from devtools.cluster.postgres import LOOPBACK, TEMPORAL_ROLE, ClusterPostgres
+from devtools.devserver import DYNAMIC_CONFIG_FILE as DYNAMIC_CONFIG_FILE
 from devtools.devserver import ensure_search_attributes
 from devtools.toolchain import ToolchainError
 
@@ -45,7 +46,6 @@ DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "temporal"
 CONFIG_ENV = "forumflow"
 """The server's ``--env``: it reads ``config/<env>.yaml``."""
 CONFIG_FILE = DEPLOY_DIR / "config" / f"{CONFIG_ENV}.yaml"
-DYNAMIC_CONFIG_FILE = DEPLOY_DIR / "dynamicconfig" / f"{CONFIG_ENV}.yaml"
 NAMESPACE_RETENTION_HOURS = 720
 """How long a closed workflow's history is kept, as docker-compose.yml registers it."""
 
