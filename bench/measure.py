@@ -68,3 +68,17 @@ def rss_kib(pid: int) -> int:
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages of the machine."""
     return [round(value, 2) for value in os.getloadavg()]
+
+
+def spread(samples_by_side: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Each side's samples (seconds) summarised in milliseconds: count, p50, p90, p99, max."""
+    return {
+        side: {
+            "samples": len(samples),
+            "p50_ms": round(median(samples) * 1000, 3),
+            "p90_ms": round(percentile(samples, 0.9) * 1000, 3),
+            "p99_ms": round(percentile(samples, 0.99) * 1000, 3),
+            "max_ms": round(max(samples) * 1000, 3),
+        }
+        for side, samples in samples_by_side.items()
+    }

@@ -20,14 +20,13 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.services import ApiServices
 from bench.harness import Server, log_lines
-from bench.measure import bounded, load_average, median, percentile
+from bench.measure import bounded, load_average, median, spread
 from bench.report import BenchmarkResult, Goal, Metric
 from bench.site import bench_site
 from devtools import seeds
@@ -148,17 +147,6 @@ def _metric(name: str, seconds: dict[str, list[float]], goal: Goal) -> Metric:
     )
 
 
-def _spread(seconds: dict[str, list[float]]) -> dict[str, Any]:
-    return {
-        side: {
-            "samples": len(values),
-            "p50_ms": round(median(values) * 1000, 3),
-            "p90_ms": round(percentile(values, 0.9) * 1000, 3),
-        }
-        for side, values in seconds.items()
-    }
-
-
 async def web_pages(server: Server, work_dir: Path, sizes: PageSizes) -> BenchmarkResult:
     """The request page against the JSON GET, and the home page against the JSON listing."""
     result = BenchmarkResult(
@@ -209,8 +197,8 @@ async def web_pages(server: Server, work_dir: Path, sizes: PageSizes) -> Benchma
     ]
     result.details = {
         "sizes": asdict(sizes),
-        "request_page": _spread(one),
-        "home_page": _spread(listed),
+        "request_page": spread(one),
+        "home_page": spread(listed),
         "worker_log_lines": log_lines(worker),
         "reads": "the request page asks its workflow one overview query (state, deadlines and "
         "allowed actions) as the JSON GET asks one (state); the home page lists the "

@@ -37,14 +37,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.services import ApiServices
 from bench.harness import Server, log_lines
-from bench.measure import bounded, load_average, median, percentile
+from bench.measure import bounded, load_average, median, percentile, spread
 from bench.report import BenchmarkResult, Goal, Metric
 from bench.site import bench_site
 from contracts.meeting import MeetingStart
@@ -306,19 +305,6 @@ async def _all_counted(api: ApiServices, references: dict[str, list[str]]) -> No
             raise RuntimeError(f"{reference} holds {len(votes)} votes, not one per member")
 
 
-def _spread(values: dict[str, list[float]]) -> dict[str, Any]:
-    return {
-        side: {
-            "samples": len(samples),
-            "p50_ms": round(median(samples) * 1000, 3),
-            "p90_ms": round(percentile(samples, 0.9) * 1000, 3),
-            "p99_ms": round(percentile(samples, 0.99) * 1000, 3),
-            "max_ms": round(max(samples) * 1000, 3),
-        }
-        for side, samples in values.items()
-    }
-
-
 async def web_votes(server: Server, work_dir: Path, sizes: VoteSizes) -> BenchmarkResult:
     """20 members voting at once by the browser's form against the same through the API."""
     result = BenchmarkResult(
@@ -375,8 +361,8 @@ async def web_votes(server: Server, work_dir: Path, sizes: VoteSizes) -> Benchma
     result.details = {
         "sizes": asdict(sizes),
         "members": len(MEMBERS),
-        "votes": _spread(seconds),
-        "rounds_wall": _spread(rounds),
+        "votes": spread(seconds),
+        "rounds_wall": spread(rounds),
         "worker_log_lines": log_lines(worker),
         "work": "the form's vote reads the session, checks the CSRF token, asks the meeting "
         "its state (is the request on its agenda) and the request its state (may this "

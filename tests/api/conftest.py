@@ -20,21 +20,9 @@ from api.services import ApiServices
 from clients.requests import FundingRequests
 from config.settings import Settings
 from devtools.seeds import MEMBERS
-from domain.people import Member, Role
+from domain.people import Role
 from storage.accounts import NewUser, UserDirectory
 from storage.register import DecisionRegister
-
-
-def member_user(member: Member) -> NewUser:
-    """A forum member as a user of the API (same id as their seat)."""
-    return NewUser(
-        user_id=member.member_id,
-        name=member.name,
-        email=member.email,
-        roles=frozenset({Role.member}),
-        group=member.group,
-    )
-
 
 STAFF: tuple[NewUser, ...] = (
     NewUser(
@@ -102,7 +90,7 @@ async def api(
         directory=directory,
     )
     tokens: dict[str, str] = {}
-    for person in (*STAFF, *(member_user(m) for m in MEMBERS)):
+    for person in (*STAFF, *(NewUser.for_member(m) for m in MEMBERS)):
         directory.add(person)
         tokens[person.user_id] = directory.mint_token(person.user_id).token
     app = create_app(services)

@@ -29,9 +29,9 @@ from cli.main import app
 from clients.requests import FundingRequests
 from config.settings import Settings
 from devtools.seeds import MEMBERS
-from storage.accounts import UserDirectory
+from storage.accounts import NewUser, UserDirectory
 from storage.register import DecisionRegister
-from tests.api.conftest import STAFF, member_user
+from tests.api.conftest import STAFF
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 """The ready-made JSON bodies the README's session uses."""
@@ -137,7 +137,7 @@ async def served(
         directory=directory,
     )
     tokens: dict[str, str] = {}
-    for person in (*STAFF, *(member_user(m) for m in MEMBERS)):
+    for person in (*STAFF, *(NewUser.for_member(m) for m in MEMBERS)):
         directory.add(person)
         tokens[person.user_id] = directory.mint_token(person.user_id).token
     async with serve(create_app(services)) as url:

@@ -26,8 +26,8 @@ from api.services import ApiServices
 from cli.main import app
 from config.settings import Settings
 from devtools.seeds import MEMBERS
-from storage.accounts import UserDirectory
-from tests.api.conftest import STAFF, member_user
+from storage.accounts import NewUser, UserDirectory
+from tests.api.conftest import STAFF
 from tests.cli.conftest import serve
 from tests.servers import start_environment
 from worker.app import WorkerDependencies, build_worker
@@ -117,7 +117,7 @@ async def run_session(out: TextIO) -> None:
             directory = UserDirectory(settings.resolved_register_url)
             directory.create_schema()
             # The officer is added by the clerk in the session itself.
-            for person in (*STAFF, *(member_user(m) for m in MEMBERS)):
+            for person in (*STAFF, *(NewUser.for_member(m) for m in MEMBERS)):
                 if person.user_id != "sean.hogg":
                     directory.add(person)
             services = ApiServices.build(

@@ -25,9 +25,9 @@ from config.settings import Settings
 from devtools.cluster.binaries import ClusterBinaries, ensure_cluster_binaries
 from devtools.cluster.topology import REPOSITORY, Cluster, ClusterPorts
 from devtools.seeds import MEMBERS
-from storage.accounts import UserAlreadyExists
+from storage.accounts import NewUser, UserAlreadyExists
 from storage.migrations import upgrade_database
-from tests.api.conftest import STAFF, Api, member_user
+from tests.api.conftest import STAFF, Api
 from tests.smtp import RecordingSmtpServer
 
 MAIL_FROM = "forumflow@forum.example.org"
@@ -67,7 +67,7 @@ def sign_in_everyone(services: ApiServices) -> dict[str, str]:
     """The officer, chair, clerk and 20 members as users (the API's first run added some
     of them already), each with a fresh token."""
     tokens: dict[str, str] = {}
-    for person in (*STAFF, *(member_user(m) for m in MEMBERS)):
+    for person in (*STAFF, *(NewUser.for_member(m) for m in MEMBERS)):
         with suppress(UserAlreadyExists):
             services.directory.add(person)
         tokens[person.user_id] = services.directory.mint_token(person.user_id).token

@@ -22,9 +22,9 @@ from api.services import ApiServices
 from clients.requests import FundingRequests
 from config.settings import Settings
 from devtools.seeds import MEMBERS
-from storage.accounts import UserDirectory
+from storage.accounts import NewUser, UserDirectory
 from storage.register import DecisionRegister
-from tests.api.conftest import STAFF, Api, member_user
+from tests.api.conftest import STAFF, Api
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def serve_api(
         directory=directory,
     )
     tokens: dict[str, str] = {}
-    for person in (*STAFF, *(member_user(m) for m in MEMBERS)):
+    for person in (*STAFF, *(NewUser.for_member(m) for m in MEMBERS)):
         directory.add(person)
         tokens[person.user_id] = directory.mint_token(person.user_id).token
     transport = httpx.ASGITransport(app=create_app(services), raise_app_exceptions=False)
