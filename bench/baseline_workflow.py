@@ -4,6 +4,11 @@ It does nothing but what Temporal itself must do: accept Updates that change
 nothing, stay open until told to finish, and (for the time-skipping benchmark)
 sleep through a given number of durable timers. It runs in the same sandbox,
 with the same data converter, as forumflow's workflows.
+
+For the lifecycles benchmark's second baseline it can also write a decision-register
+entry per Update (``record``, ``record_and_finish``): through a local activity, the
+least Temporal needs to have the row in the register before the Update returns. The
+bare baseline never sends those Updates, so they add nothing to its runs.
 """
 
 from __future__ import annotations
@@ -14,8 +19,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from bench.baseline_messages import BaselineInput, BaselineResult
+    from contracts.register import RegisterEntry
 
-__all__ = ["BaselineInput", "BaselineResult", "BaselineWorkflow"]
+__all__ = ["RECORD_ENTRY_ACTIVITY", "BaselineInput", "BaselineResult", "BaselineWorkflow"]
+
+RECORD_ENTRY_ACTIVITY = "bench_baseline_record_register_entry"
+"""The name the worker registers bench.baseline_register's activity under; the workflow
+calls it by name so that it imports no storage code into the sandbox."""
+RECORD_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn
@@ -36,6 +47,26 @@ class BaselineWorkflow:
         """Let the workflow complete."""
         self._updates += 1
         self._finished = True
+
+    @workflow.update
+    async def record(self, entry: RegisterEntry) -> None:
+        """Write ``entry`` to the register; return once it is written."""
+        self._updates += 1
+        await self._write(entry)
+
+    @workflow.update
+    async def record_and_finish(self, entry: RegisterEntry) -> None:
+        """Write ``entry`` to the register, then let the workflow complete: forumflow's
+        last transition of a lifecycle writes an entry too, so this is the last Update
+        of a lifecycle that writes the same rows."""
+        self._updates += 1
+        await self._write(entry)
+        self._finished = True
+
+    async def _write(self, entry: RegisterEntry) -> None:
+        await workflow.execute_local_activity(
+            RECORD_ENTRY_ACTIVITY, entry, start_to_close_timeout=RECORD_TIMEOUT
+        )
 
     @workflow.run
     async def run(self, start: BaselineInput) -> BaselineResult:

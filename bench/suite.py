@@ -13,6 +13,8 @@ from typing import Any
 
 from temporalio.client import Client
 
+from bench.baseline_register import register_url
+from bench.baseline_rows import lifecycle_rows, rows_for
 from bench.baseline_workflow import BaselineWorkflow
 from bench.harness import (
     Clock,
@@ -43,6 +45,7 @@ from bench.scenario import (
     table_step,
 )
 from clients.requests import FundingRequests
+from storage.register import DecisionRegister
 
 LATENCY_GOAL = Goal(1.5)
 MEMORY_GOAL = Goal(100.0, on="forumflow")
@@ -133,20 +136,33 @@ async def latency(server: Server, sizes: Sizes) -> BenchmarkResult:
 # --- 2. lifecycles per second ----------------------------------------------------------
 
 
+def _entries(url: str) -> int:
+    """How many entries the register at ``url`` holds."""
+    with DecisionRegister(url) as register:
+        return register.count()
+
+
 async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
-    """Whole lifecycles (ten votes) per second vs as many no-op Updates on the baseline."""
+    """Whole lifecycles (ten votes) per second vs as many no-op Updates on the baseline,
+    and vs the same Updates writing forumflow's register entries where forumflow does."""
     result = BenchmarkResult(
         key="lifecycles_per_second",
         title="Full request lifecycles per second, one worker",
         baseline="the minimal workflow started, sent the same number of Updates as a "
         "lifecycle (no-ops, the last one finishing it) one after another, and awaited "
-        "to completion; same concurrency",
+        "to completion; same concurrency. A second row per level compares with the same "
+        "minimal lifecycle whose Updates at forumflow's register-writing positions write "
+        "the same register entries",
     )
     clock = Clock(result)
     async with server.workers("lifecycles", max_cached=1000) as (forumflow, baseline):
         forum = FundingRequests(server.client, forumflow.task_queue)
         dates = Dates.from_today(london_today(datetime.now(UTC)))
         steps = full_lifecycle_steps(dates)
+        rows = lifecycle_rows(dates, datetime.now(UTC))
+        last = len(steps) - 1
+        # bench.processes keeps each worker's log in the data directory it passes it.
+        register_at = register_url(baseline.process.log_file.parent)
 
         async def forumflow_lifecycle(_: int) -> None:
             reference = new_reference()
@@ -160,22 +176,50 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
             await retrying(partial(handle.execute_update, BaselineWorkflow.finish), "baseline")
             await handle.result()
 
+        async def baseline_register_lifecycle(_: int) -> None:
+            handle = await start_baseline(server.client, baseline.task_queue)
+            mine = rows_for(rows, new_reference(), handle.id, handle.result_run_id or handle.id)
+            for position in range(last):
+                entry = mine.get(position)
+                if entry is None:
+                    await noop(handle)
+                else:
+                    write = partial(handle.execute_update, BaselineWorkflow.record, entry)
+                    await retrying(write, "baseline")
+            final = mine.get(last)
+            if final is None:
+                await retrying(partial(handle.execute_update, BaselineWorkflow.finish), "baseline")
+            else:
+                finish = partial(handle.execute_update, BaselineWorkflow.record_and_finish, final)
+                await retrying(finish, "baseline")
+            await handle.result()
+
+        runs: dict[str, Callable[[int], Awaitable[None]]] = {
+            "forumflow": forumflow_lifecycle,
+            "baseline": baseline_lifecycle,
+            "baseline_register": baseline_register_lifecycle,
+        }
         warm = 2
         result.setup_seconds, _ = await timed(
-            lambda: asyncio.gather(
-                bounded(warm, warm, forumflow_lifecycle), bounded(warm, warm, baseline_lifecycle)
-            )
+            lambda: asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
         )
+        written = warm
         levels: list[dict[str, Any]] = []
         for position, (concurrency, count) in enumerate(sizes.lifecycle_levels):
-            runs = {
-                "forumflow": forumflow_lifecycle,
-                "baseline": baseline_lifecycle,
-            }
-            order = list(runs) if position % 2 == 0 else list(reversed(runs))
+            # Rotate the order, so no side always follows the same other.
+            sides = list(runs)
+            shift = position % len(sides)
+            order = sides[shift:] + sides[:shift]
             seconds: dict[str, float] = {}
             for side in order:
                 seconds[side], _ = await timed(partial(bounded, concurrency, count, runs[side]))
+            written += count
+            entries = _entries(register_at)
+            if entries != len(rows) * written:
+                raise RuntimeError(
+                    f"the baseline's register holds {entries} entries after {written} "
+                    f"lifecycles, not {len(rows)} per lifecycle"
+                )
             result.metrics.append(
                 Metric(
                     f"lifecycles/s, {concurrency} concurrent",
@@ -185,11 +229,22 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                     better="higher",
                 )
             )
+            result.metrics.append(
+                Metric(
+                    f"lifecycles/s, {concurrency} concurrent, vs a baseline writing the same rows",
+                    "1/s",
+                    count / seconds["forumflow"],
+                    count / seconds["baseline_register"],
+                    better="higher",
+                )
+            )
             levels.append(
                 {
                     "concurrency": concurrency,
                     "lifecycles": count,
-                    "seconds": {side: round(value, 3) for side, value in seconds.items()},
+                    "order": order,
+                    "seconds": {side: round(seconds[side], 3) for side in runs},
+                    "baseline_register_entries": entries,
                 }
             )
     result.details = {
@@ -197,7 +252,14 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         "lifecycle": "create; submit, add option, recommend; table, attendance, open vote; "
         "10 votes, close vote (approved); minute, confirm; report evaluation, close; "
         "await the workflow's result",
-        "register_activities_per_lifecycle": 3,
+        "register_activities_per_lifecycle": len(rows),
+        "register_baseline": f"the minimal workflow, with the {len(rows)} Updates at the "
+        "positions of forumflow's decisions writing the same register entries (forumflow's "
+        "own, from entries_for_transition, under keys of their own) through a local "
+        "activity into a SQLite register, each returning once its row is written",
+        "register_baseline_positions": {
+            str(position): entry.kind.value for position, entry in rows.items()
+        },
         "levels": levels,
         "warmup_lifecycles_per_side": warm,
         "worker_log_lines": log_lines(forumflow, baseline),

@@ -3,7 +3,9 @@
 ``python -m bench.worker --kind forumflow`` runs forumflow's real worker
 (``worker.app.build_worker``: every workflow and activity, a decision register on a
 SQLite file, notices to the log only); ``--kind baseline`` runs only the minimal
-workflow. Either prints READY on stdout once polling, and stops on SIGTERM.
+workflow, and the local activity with which it writes a register of its own (for the
+lifecycles benchmark's baseline that writes forumflow's rows). Either prints READY on
+stdout once polling, and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import os
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.notify import NotificationActivities
+from bench.baseline_register import BaselineRegisterActivities, register_url
 from bench.baseline_workflow import BaselineWorkflow
 from config.logs import configure_logging
 from storage.deliveries import DeliveryLog
@@ -43,12 +47,21 @@ def forumflow_worker(client: Client, task_queue: str, data_dir: Path, max_cached
     return build_worker(client, task_queue, deps, max_cached_workflows=max_cached)
 
 
-def baseline_worker(client: Client, task_queue: str, max_cached: int) -> Worker:
-    """A worker running only the minimal workflow, with the same cache and sticky queue."""
+def baseline_worker(client: Client, task_queue: str, data_dir: Path, max_cached: int) -> Worker:
+    """A worker running only the minimal workflow, with the same cache and sticky queue,
+    and its register-writing local activity on a register in ``data_dir``."""
+    register = DecisionRegister(register_url(data_dir))
+    register.create_schema()
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[BaselineWorkflow],
+        activities=[BaselineRegisterActivities(register).record],
+        # A blocking database write, so in threads, as forumflow's worker runs its own.
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+        # The activity is only ever local: no poller for activity tasks, so the bare
+        # baseline's runs share their worker with nothing they did not have before.
+        no_remote_activities=True,
         max_cached_workflows=max_cached,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
     )
@@ -62,7 +75,7 @@ async def serve(args: argparse.Namespace) -> None:
     if args.kind == "forumflow":
         worker = forumflow_worker(client, args.task_queue, Path(args.data_dir), args.max_cached)
     else:
-        worker = baseline_worker(client, args.task_queue, args.max_cached)
+        worker = baseline_worker(client, args.task_queue, Path(args.data_dir), args.max_cached)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -4,13 +4,12 @@ The rules live in ``domain`` as pure functions. This workflow is the shell
 around them: every transition is an Update whose validator runs the rules
 first, so a refused transition is rejected before anything reaches history;
 accepted transitions change the state synchronously and queue their register
-entries, which the main loop writes through an idempotent activity. An
+entries, which the main loop writes through an idempotent (local) activity. An
 extension starts the next funding period by continue-as-new.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
@@ -43,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.request.lifecycle import allowed_transitions, apply
     from domain.request.models import NoticeRecord, RequestState
     from domain.values import evolve
+    from workflows.alarm_timer import AlarmTimer, wait_for_work
     from workflows.background import Backlog
     from workflows.refusals import decode_update, refusal
     from workflows.register_entries import entries_for_transition
@@ -57,6 +57,12 @@ FOLLOW_THROUGH = "follow-through"
 """Requests started since this patch put themselves on the agenda of the meeting they are
 tabled for and log their minutes' actions at the meetings they are due; requests started
 before it keep doing what they did."""
+LEANER_HISTORY = "leaner-history"
+"""Requests started since this patch write their register entries by local activity
+(one marker event, where an activity task and a second workflow task took six), and
+keep their alarm's timer while its instant is unchanged (where each Update that woke the
+loop cancelled it and started it again); requests started before it keep doing what
+they did."""
 
 
 @workflow.defn(name=names.FUNDING_REQUEST_WORKFLOW)
@@ -79,6 +85,8 @@ class FundingRequestWorkflow:
             start.actor, start.deadline_first_seen, start.scheduled_meetings
         )
         self._follow_through = workflow.patched(FOLLOW_THROUGH)
+        lean = workflow.patched(LEANER_HISTORY)
+        self._alarm, self._local_writes = (AlarmTimer() if lean else None), lean
         # Notices go out beside the run loop: while the mail server says "try later",
         # the register writes that transitions wait on must not wait for it.
         self._notices: Backlog[tuple[Notice, datetime]] = Backlog(self._deliver, self._wake)
@@ -89,15 +97,7 @@ class FundingRequestWorkflow:
         funding period is extended (then continue as new)."""
         publish_search_attributes(self._state, self._published)
         while True:
-            # While notices are out, their end wakes the loop; an alarm being sent would
-            # otherwise still look due and spin the loop.
-            busy = self._notices.busy
-            sleep = None if busy else self._watch.sleep_for(self._state, workflow.now())
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    lambda: bool(self._outbox) or self._finished() or self._state_changed,
-                    timeout=sleep,
-                )
+            await self._wait_for_work()
             self._state_changed = False
             while self._outbox:
                 await self._write(self._outbox[0])
@@ -131,6 +131,18 @@ class FundingRequestWorkflow:
             register_keys=tuple(self._register_keys),
         )
 
+    async def _wait_for_work(self) -> None:
+        """Until an entry is queued, the state changes or the next alarm is due (no alarm
+        while notices are out: their end wakes the loop, and a due alarm would spin it)."""
+        now = workflow.now()
+        wake = None if self._notices.busy else self._watch.wake_at(self._state, now)
+        await wait_for_work(
+            lambda: bool(self._outbox) or self._finished() or self._state_changed,
+            wake,
+            now,
+            self._alarm,
+        )
+
     def _finished(self) -> bool:
         return self._state.stage.is_final or self._next_cycle_started
 
@@ -144,7 +156,7 @@ class FundingRequestWorkflow:
         self._record_notice(await deliver(*due))
 
     async def _write(self, entry: RegisterEntry) -> None:
-        await write_entry(entry)
+        await write_entry(entry, local=self._local_writes)
         self._register_keys.append(entry.idempotency_key)
         self._written_keys.add(entry.idempotency_key)
 

@@ -118,8 +118,9 @@ class DeadlineWatch:
             if warning is not None and warning.key not in delivered
         ]
 
-    def sleep_for(self, state: RequestState, now: datetime) -> timedelta | None:
-        """How long until the next undelivered alarm or warning (None: nothing pending)."""
+    def wake_at(self, state: RequestState, now: datetime) -> datetime | None:
+        """When to look for due notices next: the next undelivered alarm or warning, and
+        never sooner than a second from now (None: nothing pending)."""
         self.observe(state, now)
         delivered = {notice.key for notice in state.notices}
         upcoming = next_alarm_at(self._alarms(state), delivered)
@@ -132,7 +133,7 @@ class DeadlineWatch:
                 upcoming = starts
         if upcoming is None:
             return None
-        return max(upcoming - now, timedelta(seconds=1))
+        return max(upcoming, now + timedelta(seconds=1))
 
     def due_notices(self, state: RequestState, now: datetime) -> list[Notice]:
         """The drafting warning and the notices for every alarm that has come due, each

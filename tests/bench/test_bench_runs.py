@@ -76,6 +76,18 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for metric in data["benchmarks"][0]["metrics"]:
         assert metric["goal"] == "ratio <= 1.5"
         assert isinstance(metric["goal_met"], bool)
+    (lifecycles,) = (b for b in data["benchmarks"] if b["key"] == "lifecycles_per_second")
+    # Each level is compared with the bare baseline and with one writing the same rows.
+    levels = lifecycles["details"]["levels"]
+    same_rows = [m for m in lifecycles["metrics"] if m["name"].endswith("writing the same rows")]
+    assert len(same_rows) == len(levels)
+    assert len(lifecycles["metrics"]) == 2 * len(levels)
+    for metric in same_rows:
+        assert metric["forumflow"] > 0
+        assert metric["baseline"] > 0
+    for level in levels:
+        assert level["seconds"]["baseline_register"] > 0
+    assert lifecycles["details"]["register_baseline"]
     assert "forumflow" in completed.stdout
     assert "ratio" in completed.stdout
 

@@ -150,6 +150,7 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
     "option_listing__extended": (_extended, True),
     "rejected__rejected": (_rejected, True),
     "withdrawn__withdrawn": (_withdrawn, True),
+    "closed__register_written_by_local_activity": (_closed, True),
 }
 """Scenarios that start the Middlesbrough draft (listing its option first if told to)."""
 
@@ -440,6 +441,8 @@ MADE: dict[str, Made] = {
     "in_session__owner_absent_escalated": _owner_absent,
     "evaluation__funding_confirmed": _funding_confirmed,
     "closed__recorded_after_the_event": _recorded_after_the_event,
+    "drafting__procurement_warned_on_a_kept_timer": _procurement_warned,
+    "tabled__meeting_moved_replacing_the_alarm_timer": _meeting_moved,
 }
 """Scenarios that set up their own request or meeting."""
 
