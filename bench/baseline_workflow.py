@@ -9,6 +9,11 @@ For the lifecycles benchmark's second baseline it can also write a decision-regi
 entry per Update (``record``, ``record_and_finish``): through a local activity, the
 least Temporal needs to have the row in the register before the Update returns. The
 bare baseline never sends those Updates, so they add nothing to its runs.
+
+For the latency benchmark's second baseline it can also take a transition's own payload
+and answer with a result of the transition's shape (``carry``): what carrying a person's
+action into a workflow and its record back out costs, with no rules run and no state
+kept.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from bench.baseline_messages import BaselineInput, BaselineResult
     from contracts.register import RegisterEntry
+    from contracts.request import TransitionResult, TransitionUpdate
+    from domain.audit import AuditEntry
+    from domain.request.commands import Transition
+    from domain.request.models import Stage
 
 __all__ = ["RECORD_ENTRY_ACTIVITY", "BaselineInput", "BaselineResult", "BaselineWorkflow"]
 
@@ -41,6 +50,27 @@ class BaselineWorkflow:
     def noop(self) -> None:
         """Change nothing; the round trip is what is measured."""
         self._updates += 1
+
+    @workflow.update
+    def carry(self, update: TransitionUpdate) -> TransitionResult:
+        """Take a transition's payload and answer as a transition does, changing nothing:
+        a result with an audit entry for the command, as forumflow's would have."""
+        self._updates += 1
+        actor = update.actor
+        kind = update.command.kind
+        entry = AuditEntry(
+            at=workflow.now(),
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            role=min(actor.roles, default=None),
+            transition=kind,
+            from_stage=Stage.tabled,
+            to_stage=Stage.tabled,
+            summary=f"Carried {kind} for {actor.name}; nothing was changed or checked.",
+        )
+        return TransitionResult(
+            transition=Transition(kind), stage=Stage.tabled, cycle=1, audit_entry=entry
+        )
 
     @workflow.update
     def finish(self) -> None:

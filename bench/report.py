@@ -26,9 +26,9 @@ class Goal:
             return None
         return value <= self.limit if metric.better == "lower" else value >= self.limit
 
-    def text(self) -> str:
-        """E.g. ``ratio <= 1.5``."""
-        return f"{self.on} <= {self.limit:g}"
+    def text(self, better: Literal["lower", "higher"] = "lower") -> str:
+        """E.g. ``ratio <= 1.5``, or ``ratio >= 0.9`` for a figure where higher is better."""
+        return f"{self.on} {'<=' if better == 'lower' else '>='} {self.limit:g}"
 
 
 def significant(value: float, digits: int = 6) -> float:
@@ -62,7 +62,7 @@ class Metric:
             "baseline": significant(self.baseline),
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "better": self.better,
-            "goal": None if self.goal is None else self.goal.text(),
+            "goal": None if self.goal is None else self.goal.text(self.better),
             "goal_met": None if self.goal is None else self.goal.met(self),
         }
 

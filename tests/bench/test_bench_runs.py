@@ -73,8 +73,15 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
                     metric["forumflow"] / metric["baseline"], rel=1e-2, abs=1e-3
                 )
             assert metric["better"] in ("lower", "higher")
+    goals = {m["name"]: m["goal"] for m in data["benchmarks"][0]["metrics"]}
+    payload = ", vs a baseline carrying the same payloads"
+    assert goals == {
+        "p50": "ratio <= 1.15",
+        "p99": "ratio <= 1.2",
+        f"p50{payload}": "ratio <= 1.15",
+        f"p99{payload}": "ratio <= 1.2",
+    }
     for metric in data["benchmarks"][0]["metrics"]:
-        assert metric["goal"] == "ratio <= 1.5"
         assert isinstance(metric["goal_met"], bool)
     (lifecycles,) = (b for b in data["benchmarks"] if b["key"] == "lifecycles_per_second")
     # Each level is compared with the bare baseline and with one writing the same rows.
@@ -85,6 +92,7 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for metric in same_rows:
         assert metric["forumflow"] > 0
         assert metric["baseline"] > 0
+    assert {m["goal"] for m in lifecycles["metrics"]} == {"ratio >= 0.9"}
     for level in levels:
         assert level["seconds"]["baseline_register"] > 0
     assert lifecycles["details"]["register_baseline"]
