@@ -16,6 +16,9 @@ class BaselineInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     timers: int = Field(default=0, ge=0)
     total_seconds: float = Field(default=0.0, ge=0)
+    notices: bool = Field(
+        default=False, description="run one (no-op) notice activity as each timer fires"
+    )
 
 
 class BaselineResult(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -15,7 +16,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench.baseline_workflow import BaselineInput
+from bench.baseline_rows import lifecycle_rows, rows_for
+from bench.baseline_workflow import BaselineInput, BaselineWorkflow
 from bench.harness import (
     Clock,
     Server,
@@ -24,6 +26,7 @@ from bench.harness import (
     log_lines,
     london_today,
     noops,
+    retrying,
     start_baseline,
 )
 from bench.measure import median, timed
@@ -41,12 +44,13 @@ from bench.scenario import (
 )
 from clients.requests import FundingRequests
 from contracts import search_attributes
+from contracts.register import RegisterEntry
 from devtools.devserver import add_search_attributes
 from devtools.toolchain import ensure_test_server
 from domain.request.draft import Period
 
 TIMESKIP_GOAL = Goal(1.5)
-"""Against the baseline that sleeps through the same timers and takes the same Updates."""
+"""Against the baselines that sleep through the same timers and take the same Updates."""
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,19 @@ async def two_year_request(env: WorkflowEnvironment, forum: FundingRequests, day
 
 
 async def sleep_through(
-    client: Client, task_queue: str, sleeper: BaselineInput, *, updates: int = 0
+    client: Client,
+    task_queue: str,
+    sleeper: BaselineInput,
+    *,
+    updates: int = 0,
+    rows: Sequence[RegisterEntry] = (),
 ) -> None:
-    """Run the minimal workflow through its timers, after ``updates`` no-op Updates."""
+    """Run the minimal workflow through its timers, after ``updates`` Updates: no-ops,
+    except that one for each of ``rows`` writes it to the register."""
     handle = await start_baseline(client, task_queue, sleeper)
-    await noops(handle, updates)
+    await noops(handle, updates - len(rows))
+    for entry in rows:
+        await retrying(partial(handle.execute_update, BaselineWorkflow.record, entry), "baseline")
     await handle.result()
 
 
@@ -141,6 +153,7 @@ class TimeskipRun:
     request: TwoYears
     timers: float
     timers_and_updates: float
+    same_work: float
     setup_seconds: float
     log_lines: dict[str, int]
 
@@ -189,10 +202,30 @@ async def _timeskip_on_fresh_server(sizes: Sizes, data_dir: Path, source_dir: Pa
                     updates=request.events["updates"],
                 )
             )
+            # The same durable work as the request: a notice per fired timer, and its
+            # register entries written by the Updates that write them.
+            dates = Dates.from_today(london_today(await env.get_current_time()))
+            reference = new_reference()
+            rows = rows_for(
+                lifecycle_rows(dates, await env.get_current_time()),
+                reference,
+                f"baseline-{reference}",
+                "timeskip",
+            )
+            same_work, _ = await timed(
+                partial(
+                    sleep_through,
+                    env.client,
+                    baseline.task_queue,
+                    sleeper.model_copy(update={"notices": True}),
+                    updates=request.events["updates"],
+                    rows=tuple(rows.values()),
+                )
+            )
             lines = log_lines(forumflow, baseline)
     finally:
         await env.shutdown()
-    return TimeskipRun(request, timers, updated, setup, lines)
+    return TimeskipRun(request, timers, updated, same_work, setup, lines)
 
 
 async def timeskip(sizes: Sizes, data_dir: Path, source_dir: Path) -> BenchmarkResult:
@@ -220,6 +253,13 @@ async def timeskip(sizes: Sizes, data_dir: Path, source_dir: Path) -> BenchmarkR
             median([run.timers_and_updates for run in runs]),
             goal=TIMESKIP_GOAL,
         ),
+        Metric(
+            "wall time vs timers + Updates + the same notices and register rows",
+            "s",
+            forumflow_wall,
+            median([run.same_work for run in runs]),
+            goal=TIMESKIP_GOAL,
+        ),
     ]
     first = runs[0].request
     result.details = {
@@ -233,7 +273,11 @@ async def timeskip(sizes: Sizes, data_dir: Path, source_dir: Path) -> BenchmarkR
             "forumflow": [round(run.request.wall_seconds, 3) for run in runs],
             "baseline_timers": [round(run.timers, 3) for run in runs],
             "baseline_timers_and_updates": [round(run.timers_and_updates, 3) for run in runs],
+            "baseline_same_work": [round(run.same_work, 3) for run in runs],
         },
+        "third_baseline": "the second, also running one activity (which does nothing) as each "
+        "timer fires, as the request sends a notice, and writing the request's register "
+        "entries through a local activity in three of its Updates",
         "second_baseline": "the same minimal workflow and timers, also sent as many no-op "
         "Updates as the request's history completed, before its result is awaited",
         "worker_log_lines": {

@@ -24,7 +24,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.notify import NotificationActivities
-from bench.baseline_register import BaselineRegisterActivities, register_url
+from bench.baseline_register import (
+    BaselineRegisterActivities,
+    notice_round_trip,
+    register_url,
+)
 from bench.baseline_workflow import BaselineWorkflow
 from config.logs import configure_logging
 from storage.deliveries import DeliveryLog
@@ -56,12 +60,9 @@ def baseline_worker(client: Client, task_queue: str, data_dir: Path, max_cached:
         client,
         task_queue=task_queue,
         workflows=[BaselineWorkflow],
-        activities=[BaselineRegisterActivities(register).record],
+        activities=[BaselineRegisterActivities(register).record, notice_round_trip],
         # A blocking database write, so in threads, as forumflow's worker runs its own.
         activity_executor=ThreadPoolExecutor(max_workers=8),
-        # The activity is only ever local: no poller for activity tasks, so the bare
-        # baseline's runs share their worker with nothing they did not have before.
-        no_remote_activities=True,
         max_cached_workflows=max_cached,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
     )

@@ -4,7 +4,7 @@ The rules live in ``domain`` as pure functions. This workflow is the shell
 around them: every transition is an Update whose validator runs the rules
 first, so a refused transition is rejected before anything reaches history;
 accepted transitions change the state synchronously and queue their register
-entries, which the main loop writes through an idempotent (local) activity. An
+entries, which the main loop writes through an idempotent activity. An
 extension starts the next funding period by continue-as-new.
 """
 
@@ -57,12 +57,10 @@ FOLLOW_THROUGH = "follow-through"
 """Requests started since this patch put themselves on the agenda of the meeting they are
 tabled for and log their minutes' actions at the meetings they are due; requests started
 before it keep doing what they did."""
-LEANER_HISTORY = "leaner-history"
-"""Requests started since this patch write their register entries by local activity
-(one marker event, where an activity task and a second workflow task took six), and
-keep their alarm's timer while its instant is unchanged (where each Update that woke the
-loop cancelled it and started it again); requests started before it keep doing what
-they did."""
+KEPT_ALARM_TIMER = "kept-alarm-timer"
+"""Requests started since this patch keep their alarm's timer while its instant is
+unchanged, where each Update that woke the loop cancelled it and started it again;
+requests started before it keep doing what they did."""
 
 
 @workflow.defn(name=names.FUNDING_REQUEST_WORKFLOW)
@@ -85,8 +83,7 @@ class FundingRequestWorkflow:
             start.actor, start.deadline_first_seen, start.scheduled_meetings
         )
         self._follow_through = workflow.patched(FOLLOW_THROUGH)
-        lean = workflow.patched(LEANER_HISTORY)
-        self._alarm, self._local_writes = (AlarmTimer() if lean else None), lean
+        self._alarm = AlarmTimer() if workflow.patched(KEPT_ALARM_TIMER) else None
         # Notices go out beside the run loop: while the mail server says "try later",
         # the register writes that transitions wait on must not wait for it.
         self._notices: Backlog[tuple[Notice, datetime]] = Backlog(self._deliver, self._wake)
@@ -156,7 +153,7 @@ class FundingRequestWorkflow:
         self._record_notice(await deliver(*due))
 
     async def _write(self, entry: RegisterEntry) -> None:
-        await write_entry(entry, local=self._local_writes)
+        await write_entry(entry)
         self._register_keys.append(entry.idempotency_key)
         self._written_keys.add(entry.idempotency_key)
 

@@ -16,22 +16,15 @@ from contracts.register import RegisterEntry
 REGISTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
-WRITE_TIMEOUT = timedelta(seconds=30)
 
 
-async def write_entry(entry: RegisterEntry, *, local: bool) -> RecordOutcome:
-    """Write ``entry`` under its idempotency key (a retry writes nothing twice).
-
-    ``local``: by a local activity, inside the workflow task that queued the entry, with
-    no activity task to schedule, poll and report. The write is idempotent by key, so the
-    local activity's rerun after a worker dies mid-task writes nothing twice.
-    """
-    execute = workflow.execute_local_activity if local else workflow.execute_activity
-    outcome: RecordOutcome = await execute(
+async def write_entry(entry: RegisterEntry) -> RecordOutcome:
+    """Write ``entry`` under its idempotency key (a retry writes nothing twice)."""
+    outcome: RecordOutcome = await workflow.execute_activity(
         names.RECORD_REGISTER_ENTRY_ACTIVITY,
         entry,
         result_type=RecordOutcome,
-        start_to_close_timeout=WRITE_TIMEOUT,
+        start_to_close_timeout=timedelta(seconds=30),
         retry_policy=REGISTER_RETRY,
     )
     return outcome

@@ -96,6 +96,11 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for level in levels:
         assert level["seconds"]["baseline_register"] > 0
     assert lifecycles["details"]["register_baseline"]
+    (two_years,) = (b for b in data["benchmarks"] if b["key"] == "two_year_timeskip")
+    assert [m["goal"] for m in two_years["metrics"]] == [None, "ratio <= 1.5", "ratio <= 1.5"]
+    same_work = two_years["details"]["wall_seconds"]["baseline_same_work"]
+    assert same_work
+    assert all(seconds > 0 for seconds in same_work)
     assert "forumflow" in completed.stdout
     assert "ratio" in completed.stdout
 

@@ -150,7 +150,7 @@ SCENARIOS: dict[str, tuple[Step, bool]] = {
     "option_listing__extended": (_extended, True),
     "rejected__rejected": (_rejected, True),
     "withdrawn__withdrawn": (_withdrawn, True),
-    "closed__register_written_by_local_activity": (_closed, True),
+    "closed__closed_on_a_kept_timer": (_closed, True),
 }
 """Scenarios that start the Middlesbrough draft (listing its option first if told to)."""
 
