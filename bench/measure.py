@@ -57,6 +57,13 @@ async def bounded(concurrency: int, count: int, make: Callable[[int], Awaitable[
     return [task.result() for task in tasks]
 
 
+def rotated(sides: Sequence[str], turn: int) -> list[str]:
+    """``sides`` starting at the ``turn``-th (wrapping round), so that over the turns no
+    side always runs first or always follows the same other."""
+    shift = turn % len(sides)
+    return [*sides[shift:], *sides[:shift]]
+
+
 def rss_kib(pid: int) -> int:
     """Resident set size of a process in KiB (VmRSS in /proc/<pid>/status)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
