@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.request import StartRequest
+
 
 class BaselineInput(BaseModel):
     """How long the baseline workflow sleeps, in how many timers (0: none)."""
@@ -18,6 +20,11 @@ class BaselineInput(BaseModel):
     total_seconds: float = Field(default=0.0, ge=0)
     notices: bool = Field(
         default=False, description="run one (no-op) notice activity as each timer fires"
+    )
+    request: StartRequest | None = Field(
+        default=None,
+        description="a request's own start payload, kept for the run as a request keeps its "
+        "draft (the memory benchmark's baseline that holds the same payloads)",
     )
 
 

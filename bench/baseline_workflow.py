@@ -13,7 +13,9 @@ bare baseline never sends those Updates, so they add nothing to its runs.
 For the latency benchmark's second baseline it can also take a transition's own payload
 and answer with a result of the transition's shape (``carry``): what carrying a person's
 action into a workflow and its record back out costs, with no rules run and no state
-kept.
+kept. For the memory benchmark's second baseline it keeps what it is given instead
+(``keep``, and a request's start payload in its input): the least an open request must
+hold, its draft and each action with the audit entry it made, with no rules run.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from bench.baseline_messages import BaselineInput, BaselineResult
     from contracts.register import RegisterEntry
-    from contracts.request import TransitionResult, TransitionUpdate
+    from contracts.request import StartRequest, TransitionResult, TransitionUpdate
     from domain.audit import AuditEntry
     from domain.request.commands import Transition
     from domain.request.models import Stage
@@ -54,6 +56,8 @@ class BaselineWorkflow:
     def __init__(self) -> None:
         self._updates = 0
         self._finished = False
+        self._request: StartRequest | None = None
+        self._kept: list[tuple[TransitionUpdate, AuditEntry[Stage]]] = []
 
     @workflow.update
     def noop(self) -> None:
@@ -65,6 +69,17 @@ class BaselineWorkflow:
         """Take a transition's payload and answer as a transition does, changing nothing:
         a result with an audit entry for the command, as forumflow's would have."""
         self._updates += 1
+        return self._result(update)
+
+    @workflow.update
+    def keep(self, update: TransitionUpdate) -> TransitionResult:
+        """``carry``, keeping the transition and its audit entry for the rest of the run."""
+        self._updates += 1
+        result = self._result(update)
+        self._kept.append((update, result.audit_entry))
+        return result
+
+    def _result(self, update: TransitionUpdate) -> TransitionResult:
         actor = update.actor
         kind = update.command.kind
         entry = AuditEntry(
@@ -109,6 +124,7 @@ class BaselineWorkflow:
 
     @workflow.run
     async def run(self, start: BaselineInput) -> BaselineResult:
+        self._request = start.request
         fired = 0
         if start.timers:
             step = timedelta(seconds=start.total_seconds / start.timers)

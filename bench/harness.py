@@ -84,28 +84,39 @@ class Server:
         self, label: str, max_cached: int
     ) -> AsyncIterator[tuple[BenchWorker, BenchWorker]]:
         """A forumflow worker and a baseline worker, each on a fresh task queue and process."""
+        async with self.processes(label, max_cached, ("forumflow", "baseline")) as (
+            forumflow,
+            baseline,
+        ):
+            yield forumflow, baseline
+
+    @contextlib.asynccontextmanager
+    async def processes(
+        self, label: str, max_cached: int, kinds: tuple[str, ...]
+    ) -> AsyncIterator[tuple[BenchWorker, ...]]:
+        """A worker of each of ``kinds`` (a kind may come twice), each on a fresh task
+        queue and in a process of its own."""
         suffix = uuid.uuid4().hex[:8]
-        pair = tuple(
+        started = tuple(
             bench_worker(
                 kind,
                 address=self.address,
                 namespace=self.namespace,
-                task_queue=f"bench-{label}-{kind}-{suffix}",
+                task_queue=f"bench-{label}-{kind}-{index}-{suffix}",
                 data_dir=self.data_dir / f"{label}-{suffix}",
                 max_cached=max_cached,
                 source_dir=self.source_dir,
             )
-            for kind in ("forumflow", "baseline")
+            for index, kind in enumerate(kinds)
         )
-        forumflow, baseline = pair
         try:
-            for worker in pair:
+            for worker in started:
                 worker.process.start()
-            await asyncio.gather(*(worker.process.wait_ready() for worker in pair))
-            yield forumflow, baseline
+            await asyncio.gather(*(worker.process.wait_ready() for worker in started))
+            yield started
         finally:
-            # In threads, both at once: each waits for its worker to shut down.
-            await asyncio.gather(*(asyncio.to_thread(w.process.stop, 60.0) for w in pair))
+            # In threads, all at once: each waits for its worker to shut down.
+            await asyncio.gather(*(asyncio.to_thread(w.process.stop, 60.0) for w in started))
 
 
 def london_today(now: datetime) -> date:

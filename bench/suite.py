@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio.client import Client
 
+from bench.baseline_messages import BaselineInput
 from bench.baseline_register import register_url
 from bench.baseline_rows import lifecycle_rows, rows_for
 from bench.baseline_workflow import BaselineWorkflow
@@ -45,7 +46,7 @@ from bench.scenario import (
     table_step,
 )
 from clients.requests import FundingRequests
-from contracts.request import TransitionUpdate
+from contracts.request import StartRequest, TransitionUpdate
 from storage.register import DecisionRegister
 
 LATENCY_GOALS = {"p50": Goal(1.15), "p99": Goal(1.2)}
@@ -311,13 +312,17 @@ async def memory_and_listing(
         title="Worker memory per open request (voting stage, all in the worker cache)",
         baseline="the same number of minimal workflows, each sent as many no-op Updates "
         "as a request gets on its way to the vote, left open in a worker of its own with "
-        "the same cache size",
+        "the same cache size; the second rows compare with minimal workflows that are "
+        "started with the request's own start payload and sent its own Updates, and keep "
+        "them",
     )
     clock = Clock(memory_result)
     top = max(sizes.open_counts)
-    async with server.workers("memory", max_cached=top + sizes.open_warmup + 100) as (
+    kinds = ("forumflow", "baseline", "baseline")
+    async with server.processes("memory", top + sizes.open_warmup + 100, kinds) as (
         forumflow,
         baseline,
+        keeping,
     ):
         forum = FundingRequests(server.client, forumflow.task_queue)
         dates = Dates.from_today(london_today(datetime.now(UTC)))
@@ -331,10 +336,25 @@ async def memory_and_listing(
         async def open_baseline(_: int) -> None:
             await noops(await start_baseline(server.client, baseline.task_queue), len(steps))
 
-        idle = {"forumflow": forumflow.rss_kib(), "baseline": baseline.rss_kib()}
-        makers = {"forumflow": open_request, "baseline": open_baseline}
-        workers = {"forumflow": forumflow, "baseline": baseline}
-        setup: dict[str, list[dict[str, Any]]] = {"forumflow": [], "baseline": []}
+        async def open_keeping_baseline(_: int) -> None:
+            start = StartRequest(draft=draft(new_reference(), dates), actor=OFFICER)
+            handle = await start_baseline(
+                server.client, keeping.task_queue, BaselineInput(request=start)
+            )
+            for command, actor in steps:
+                update = TransitionUpdate(actor=actor, command=command)
+                await retrying(
+                    partial(handle.execute_update, BaselineWorkflow.keep, update), "baseline"
+                )
+
+        workers = {"forumflow": forumflow, "baseline": baseline, "baseline_keeping": keeping}
+        makers: dict[str, Callable[[int], Awaitable[None]]] = {
+            "forumflow": open_request,
+            "baseline": open_baseline,
+            "baseline_keeping": open_keeping_baseline,
+        }
+        idle = {side: worker.rss_kib() for side, worker in workers.items()}
+        setup: dict[str, list[dict[str, Any]]] = {side: [] for side in makers}
         created = 0
 
         async def grow(target: int) -> dict[str, int]:
@@ -354,25 +374,34 @@ async def memory_and_listing(
         for target in sizes.open_counts:
             rss[target] = await grow(target)
             created = target
-        for target in sizes.open_counts:
-            per_open = {
-                side: (rss[target][side] - warm[side]) / (target - sizes.open_warmup)
-                for side in makers
-            }
-            memory_result.metrics.append(
-                Metric(
-                    f"RSS growth per open request at {target:,}",
-                    "KiB",
-                    per_open["forumflow"],
-                    per_open["baseline"],
-                    goal=MEMORY_GOAL,
+        compared = (
+            ("baseline", ""),
+            ("baseline_keeping", ", vs a baseline keeping the same payloads"),
+        )
+        for against, suffix in compared:
+            for target in sizes.open_counts:
+                per_open = {
+                    side: (rss[target][side] - warm[side]) / (target - sizes.open_warmup)
+                    for side in ("forumflow", against)
+                }
+                memory_result.metrics.append(
+                    Metric(
+                        f"RSS growth per open request at {target:,}{suffix}",
+                        "KiB",
+                        per_open["forumflow"],
+                        per_open[against],
+                        goal=MEMORY_GOAL,
+                    )
                 )
-            )
         memory_result.setup_seconds = sum(
             step["seconds"] for steps_ in setup.values() for step in steps_
         )
         memory_result.details = {
             "updates_per_request": len(steps),
+            "keeping_baseline": "BaselineWorkflow.keep: started with the request's own "
+            "StartRequest (draft, officer, forum settings) in its input and sent the same "
+            "TransitionUpdates the request gets, keeping the start payload, each Update and "
+            "an audit entry for it; no rules run",
             "measure": "VmRSS of each worker process; per request = (RSS at N - RSS after "
             f"{sizes.open_warmup} warm-up requests) / (N - {sizes.open_warmup})",
             "rss_kib_idle": idle,
@@ -381,7 +410,10 @@ async def memory_and_listing(
             "max_cached_workflows": top + sizes.open_warmup + 100,
             "setup": setup,
             "setup_concurrency": sizes.setup_concurrency,
-            "worker_log_lines": log_lines(forumflow, baseline),
+            "worker_log_lines": {
+                **log_lines(forumflow, baseline),
+                "baseline_keeping": keeping.log_lines(),
+            },
         }
         results = [clock.done()] if memory else []
         if listing:

@@ -34,6 +34,7 @@ from config.logs import configure_logging
 from storage.deliveries import DeliveryLog
 from storage.register import DecisionRegister
 from worker.app import STICKY_QUEUE_TIMEOUT, WorkerDependencies, build_worker
+from worker.sandbox import workflow_runner
 
 READY = "bench worker ready"
 KINDS = ("forumflow", "baseline")
@@ -52,7 +53,7 @@ def forumflow_worker(client: Client, task_queue: str, data_dir: Path, max_cached
 
 
 def baseline_worker(client: Client, task_queue: str, data_dir: Path, max_cached: int) -> Worker:
-    """A worker running only the minimal workflow, with the same cache and sticky queue,
+    """A worker running only the minimal workflow, with the same cache, sticky queue and sandbox,
     and its register-writing local activity on a register in ``data_dir``."""
     register = DecisionRegister(register_url(data_dir))
     register.create_schema()
@@ -65,6 +66,8 @@ def baseline_worker(client: Client, task_queue: str, data_dir: Path, max_cached:
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_cached_workflows=max_cached,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        # forumflow's sandbox, sharing the compiled code of the baseline's own module.
+        workflow_runner=workflow_runner(("bench",)),
     )
 
 

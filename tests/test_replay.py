@@ -20,6 +20,7 @@ from contracts import search_attributes
 from domain.request.models import Stage
 from tests.lifecycle.record_histories import MADE, SCENARIOS
 from worker.app import workflow_classes
+from worker.sandbox import workflow_runner
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
@@ -32,7 +33,11 @@ def _load(path: Path) -> WorkflowHistory:
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     """A saved history replays on today's workflow code without a non-determinism error."""
-    replayer = Replayer(workflows=workflow_classes(), data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=workflow_classes(),
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     result = await replayer.replay_workflow(_load(path), raise_on_replay_failure=True)
     assert result.replay_failure is None
 

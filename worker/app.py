@@ -11,7 +11,6 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.annual_review import AnnualReviewActivities
 from activities.digest import DigestActivities
@@ -27,6 +26,7 @@ from storage.deliveries import DeliveryLog
 from storage.digests import DigestQueue
 from storage.migrations import upgrade_database
 from storage.register import DecisionRegister
+from worker.sandbox import workflow_runner
 from workflows.annual_review import AnnualReviewWorkflow
 from workflows.daily_digest import DailyDigestWorkflow
 from workflows.funding_request import FundingRequestWorkflow
@@ -104,12 +104,6 @@ request while others voted waited 10 s (bench/votes.py measured it, and a minima
 workflow does the same); at 1 s, about a second at worst."""
 
 
-PURE_MODULES = ("domain", "contracts")
-"""Imported once for every workflow run, not afresh into each run's sandbox: they import
-no Temporal, touch no clock, file or network, and hold no state between calls (the
-import-linter contracts keep them so). The workflow modules that use them stay sandboxed."""
-
-
 def build_worker(
     client: Client,
     task_queue: str,
@@ -129,7 +123,5 @@ def build_worker(
         activity_executor=activity_executor or ThreadPoolExecutor(max_workers=8),
         max_cached_workflows=max_cached_workflows,
         sticky_queue_schedule_to_start_timeout=sticky_queue_timeout,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
-        ),
+        workflow_runner=workflow_runner(),
     )

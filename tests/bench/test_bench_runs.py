@@ -61,6 +61,8 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
         # forumflow worker.
         one_worker = benchmark["key"] in ("web_pages", "web_votes")
         workers = {"forumflow"} if one_worker else {"forumflow", "baseline"}
+        if benchmark["key"] == "memory_per_open_request":
+            workers.add("baseline_keeping")
         assert set(benchmark["details"]["worker_log_lines"]) == workers
         for metric in benchmark["metrics"]:
             assert _number(metric["forumflow"])
@@ -96,6 +98,13 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for level in levels:
         assert level["seconds"]["baseline_register"] > 0
     assert lifecycles["details"]["register_baseline"]
+    (memory,) = (b for b in data["benchmarks"] if b["key"] == "memory_per_open_request")
+    # Each size is compared with the bare baseline and with one keeping the same payloads.
+    keeping = [m for m in memory["metrics"] if m["name"].endswith("keeping the same payloads")]
+    assert len(keeping) == len(memory["details"]["rss_kib"])
+    assert len(memory["metrics"]) == 2 * len(keeping)
+    assert {m["goal"] for m in memory["metrics"]} == {"ratio <= 1.35"}
+    assert memory["details"]["keeping_baseline"]
     (two_years,) = (b for b in data["benchmarks"] if b["key"] == "two_year_timeskip")
     assert [m["goal"] for m in two_years["metrics"]] == [None, "ratio <= 1.5", "ratio <= 1.5"]
     same_work = two_years["details"]["wall_seconds"]["baseline_same_work"]

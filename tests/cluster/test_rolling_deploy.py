@@ -40,6 +40,7 @@ from tests.reliability.journeys import CHAIR_ID, Caller
 from tests.reliability.test_worker_killed import Ending, Plan
 from tests.smtp import RecordingSmtpServer
 from worker.app import workflow_classes
+from worker.sandbox import workflow_runner
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
 
@@ -192,7 +193,11 @@ async def test_a_rolling_deploy_from_the_previous_commit_replays_cleanly(
             await client.get_workflow_handle(plan.journey.reference).fetch_history()
             for plan in plans
         ]
-    replayer = Replayer(workflows=workflow_classes(), data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=workflow_classes(),
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     for history in histories:
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, history.workflow_id
