@@ -21,6 +21,11 @@ class BaselineInput(BaseModel):
     notices: bool = Field(
         default=False, description="run one (no-op) notice activity as each timer fires"
     )
+    register_by_activity: bool = Field(
+        default=False,
+        description="write register entries through an ordinary activity, as forumflow "
+        "does, instead of a local activity",
+    )
     request: StartRequest | None = Field(
         default=None,
         description="a request's own start payload, kept for the run as a request keeps its "

@@ -7,8 +7,11 @@ with the same data converter, as forumflow's workflows.
 
 For the lifecycles benchmark's second baseline it can also write a decision-register
 entry per Update (``record``, ``record_and_finish``): through a local activity, the
-least Temporal needs to have the row in the register before the Update returns. The
-bare baseline never sends those Updates, so they add nothing to its runs.
+least Temporal needs to have the row in the register before the Update returns; or,
+started with ``register_by_activity``, through an ordinary activity, as forumflow writes
+its entries (a row stamped with ``workflow.now()`` must not be written by a workflow
+task that may be retried at a later instant). The bare baseline never sends those
+Updates, so they add nothing to its runs.
 
 For the latency benchmark's second baseline it can also take a transition's own payload
 and answer with a result of the transition's shape (``carry``): what carrying a person's
@@ -53,10 +56,13 @@ an activity that does nothing, so only Temporal's cost of a durable side effect 
 class BaselineWorkflow:
     """Accepts no-op Updates until ``finish``, after sleeping through its timers."""
 
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, start: BaselineInput) -> None:
         self._updates = 0
         self._finished = False
-        self._request: StartRequest | None = None
+        # Set here, not in run: Updates sent just after the start can be handled first.
+        self._request: StartRequest | None = start.request
+        self._register_by_activity = start.register_by_activity
         self._kept: list[tuple[TransitionUpdate, AuditEntry[Stage]]] = []
 
     @workflow.update
@@ -118,13 +124,17 @@ class BaselineWorkflow:
         self._finished = True
 
     async def _write(self, entry: RegisterEntry) -> None:
-        await workflow.execute_local_activity(
-            RECORD_ENTRY_ACTIVITY, entry, start_to_close_timeout=RECORD_TIMEOUT
-        )
+        if self._register_by_activity:
+            await workflow.execute_activity(
+                RECORD_ENTRY_ACTIVITY, entry, start_to_close_timeout=RECORD_TIMEOUT
+            )
+        else:
+            await workflow.execute_local_activity(
+                RECORD_ENTRY_ACTIVITY, entry, start_to_close_timeout=RECORD_TIMEOUT
+            )
 
     @workflow.run
     async def run(self, start: BaselineInput) -> BaselineResult:
-        self._request = start.request
         fired = 0
         if start.timers:
             step = timedelta(seconds=start.total_seconds / start.timers)

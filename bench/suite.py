@@ -157,6 +157,7 @@ async def latency(server: Server, sizes: Sizes) -> BenchmarkResult:
 
 
 SAME_ROWS = ", vs a baseline writing the same rows"
+SAME_ROWS_BY_ACTIVITY = ", vs a baseline writing the same rows through an activity"
 
 
 def _entries(url: str) -> int:
@@ -175,7 +176,8 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         "lifecycle (no-ops, the last one finishing it) one after another, and awaited "
         "to completion; same concurrency. A second row per level compares with the same "
         "minimal lifecycle whose Updates at forumflow's register-writing positions write "
-        "the same register entries",
+        "the same register entries through a local activity, a third with it writing them "
+        "through an ordinary activity, as forumflow does",
     )
     clock = Clock(result)
     async with server.workers("lifecycles", max_cached=1000) as (forumflow, baseline):
@@ -199,8 +201,9 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
             await retrying(partial(handle.execute_update, BaselineWorkflow.finish), "baseline")
             await handle.result()
 
-        async def baseline_register_lifecycle(_: int) -> None:
-            handle = await start_baseline(server.client, baseline.task_queue)
+        async def baseline_register_lifecycle(by_activity: bool, _: int) -> None:
+            start = BaselineInput(register_by_activity=by_activity)
+            handle = await start_baseline(server.client, baseline.task_queue, start)
             mine = rows_for(rows, new_reference(), handle.id, handle.result_run_id or handle.id)
             for position in range(last):
                 entry = mine.get(position)
@@ -220,8 +223,10 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         runs: dict[str, Callable[[int], Awaitable[None]]] = {
             "forumflow": forumflow_lifecycle,
             "baseline": baseline_lifecycle,
-            "baseline_register": baseline_register_lifecycle,
+            "baseline_register": partial(baseline_register_lifecycle, False),
+            "baseline_register_activity": partial(baseline_register_lifecycle, True),
         }
+        writing_sides = 2
         warm = 2
         result.setup_seconds, _ = await timed(
             lambda: asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
@@ -235,12 +240,16 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                 seconds[side], _ = await timed(partial(bounded, concurrency, count, runs[side]))
             written += count
             entries = _entries(register_at)
-            if entries != len(rows) * written:
+            if entries != len(rows) * written * writing_sides:
                 raise RuntimeError(
-                    f"the baseline's register holds {entries} entries after {written} "
-                    f"lifecycles, not {len(rows)} per lifecycle"
+                    f"the baselines' register holds {entries} entries after {written} "
+                    f"lifecycles a side, not {len(rows)} per lifecycle"
                 )
-            for against, suffix in (("baseline", ""), ("baseline_register", SAME_ROWS)):
+            for against, suffix in (
+                ("baseline", ""),
+                ("baseline_register", SAME_ROWS),
+                ("baseline_register_activity", SAME_ROWS_BY_ACTIVITY),
+            ):
                 result.metrics.append(
                     Metric(
                         f"lifecycles/s, {concurrency} concurrent{suffix}",
@@ -270,6 +279,10 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         "positions of forumflow's decisions writing the same register entries (forumflow's "
         "own, from entries_for_transition, under keys of their own) through a local "
         "activity into a SQLite register, each returning once its row is written",
+        "register_baseline_by_activity": "the same, writing each entry through an ordinary "
+        "activity, as forumflow writes its entries: a row stamped with workflow.now() "
+        "written by a local activity could be written again, with another time, by a "
+        "retried workflow task",
         "register_baseline_positions": {
             str(position): entry.kind.value for position, entry in rows.items()
         },
