@@ -89,3 +89,51 @@ def spread(samples_by_side: dict[str, list[float]]) -> dict[str, dict[str, float
         }
         for side, samples in samples_by_side.items()
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (all its threads) has used, in seconds."""
+    # The command name, in parentheses, may hold spaces: the fields follow its ")".
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(command_part: str, parent: int | None = None) -> list[int]:
+    """The processes whose parent is ``parent`` (this process by default) and whose
+    command line holds ``command_part``: the dev server the SDK starts has no pid of its
+    own in the API."""
+    parent = os.getpid() if parent is None else parent
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and command_part in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU time used from now on by a worker, the server and this (client) process."""
+
+    def __init__(self, *, worker: int, server: int | None) -> None:
+        self._pids = {"worker": worker, "server": server, "client": os.getpid()}
+        self._started = {name: _cpu_or_none(pid) for name, pid in self._pids.items()}
+
+    def ms_per(self, count: int) -> dict[str, float]:
+        """Milliseconds of CPU per unit of work, each process, for ``count`` units done."""
+        used: dict[str, float] = {}
+        for name, pid in self._pids.items():
+            before, after = self._started[name], _cpu_or_none(pid)
+            if before is not None and after is not None:
+                used[name] = round((after - before) * 1000 / count, 1)
+        return used
+
+
+def _cpu_or_none(pid: int | None) -> float | None:
+    return None if pid is None else cpu_seconds(pid)

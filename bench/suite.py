@@ -30,7 +30,7 @@ from bench.harness import (
     start_baseline,
     submit,
 )
-from bench.measure import bounded, median, percentile, rotated, timed
+from bench.measure import CpuMeter, bounded, child_pids, median, percentile, rotated, timed
 from bench.processes import BenchWorker
 from bench.report import BenchmarkResult, Goal, Metric
 from bench.scenario import (
@@ -227,6 +227,8 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
             "baseline_register_activity": partial(baseline_register_lifecycle, True),
         }
         writing_sides = 2
+        servers = child_pids("start-dev")
+        server_pid = servers[0] if len(servers) == 1 else None
         warm = 2
         result.setup_seconds, _ = await timed(
             lambda: asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
@@ -236,8 +238,14 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         for position, (concurrency, count) in enumerate(sizes.lifecycle_levels):
             order = rotated(list(runs), position)
             seconds: dict[str, float] = {}
+            cpu: dict[str, dict[str, float]] = {}
             for side in order:
+                meter = CpuMeter(
+                    worker=(forumflow if side == "forumflow" else baseline).process.pid,
+                    server=server_pid,
+                )
                 seconds[side], _ = await timed(partial(bounded, concurrency, count, runs[side]))
+                cpu[side] = meter.ms_per(count)
             written += count
             entries = _entries(register_at)
             if entries != len(rows) * written * writing_sides:
@@ -266,6 +274,7 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                     "lifecycles": count,
                     "order": order,
                     "seconds": {side: round(seconds[side], 3) for side in runs},
+                    "cpu_ms_per_lifecycle": cpu,
                     "baseline_register_entries": entries,
                 }
             )
@@ -287,6 +296,9 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
             str(position): entry.kind.value for position, entry in rows.items()
         },
         "levels": levels,
+        "cpu": "CPU time (user + system, /proc/<pid>/stat) each process used while a side's "
+        "lifecycles ran, per lifecycle: the side's worker, the dev server (left out when it "
+        "could not be told apart) and this client process",
         "warmup_lifecycles_per_side": warm,
         "worker_log_lines": log_lines(forumflow, baseline),
     }

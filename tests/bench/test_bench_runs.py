@@ -99,6 +99,12 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     for level in levels:
         assert level["seconds"]["baseline_register"] > 0
         assert level["seconds"]["baseline_register_activity"] > 0
+        # CPU per lifecycle of the side's worker, the dev server and the client, each side.
+        cpu = level["cpu_ms_per_lifecycle"]
+        assert set(cpu) == set(level["seconds"])
+        for used in cpu.values():
+            assert set(used) == {"worker", "server", "client"}
+            assert all(ms > 0 for ms in used.values())
     assert lifecycles["details"]["register_baseline"]
     (memory,) = (b for b in data["benchmarks"] if b["key"] == "memory_per_open_request")
     # Each size is compared with the bare baseline and with one keeping the same payloads.
