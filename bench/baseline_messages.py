@@ -12,6 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.request import StartRequest
 
 
+class ShapeStep(BaseModel):
+    """What forumflow's history adds at one point of a lifecycle (its start, or one
+    Update), for the baseline to add the same: patch markers, search-attribute upserts,
+    reminder timers started and cancelled."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    patches: int = Field(default=0, ge=0)
+    upserts: int = Field(default=0, ge=0)
+    timers_started: int = Field(default=0, ge=0)
+    timers_cancelled: int = Field(default=0, ge=0)
+
+
 class BaselineInput(BaseModel):
     """How long the baseline workflow sleeps, in how many timers (0: none)."""
 
@@ -25,6 +37,12 @@ class BaselineInput(BaseModel):
         default=False,
         description="write register entries through an ordinary activity, as forumflow "
         "does, instead of a local activity",
+    )
+    shape: tuple[ShapeStep, ...] = Field(
+        default=(),
+        description="forumflow's other history events, one step for the start and one per "
+        "Update (bench.history_shape), added by the baseline at the same points with no "
+        "rules run (the lifecycles benchmark's baseline with the same history)",
     )
     request: StartRequest | None = Field(
         default=None,

@@ -11,7 +11,10 @@ least Temporal needs to have the row in the register before the Update returns; 
 started with ``register_by_activity``, through an ordinary activity, as forumflow writes
 its entries (a row stamped with ``workflow.now()`` must not be written by a workflow
 task that may be retried at a later instant). The bare baseline never sends those
-Updates, so they add nothing to its runs.
+Updates, so they add nothing to its runs. Started with a ``shape`` read from a forumflow
+history (``bench.history_shape``), it also adds forumflow's other events at the same
+points: its patch markers, an upsert for each of forumflow's search-attribute upserts,
+and its reminder timers started and cancelled, with no rules run to decide them.
 
 For the latency benchmark's second baseline it can also take a transition's own payload
 and answer with a result of the transition's shape (``carry``): what carrying a person's
@@ -23,12 +26,14 @@ hold, its draft and each action with the audit entry it made, with no rules run.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from bench.baseline_messages import BaselineInput, BaselineResult
+    from bench.baseline_messages import BaselineInput, BaselineResult, ShapeStep
+    from contracts import search_attributes
     from contracts.register import RegisterEntry
     from contracts.request import StartRequest, TransitionResult, TransitionUpdate
     from domain.audit import AuditEntry
@@ -47,6 +52,8 @@ RECORD_ENTRY_ACTIVITY = "bench_baseline_record_register_entry"
 """The name the worker registers bench.baseline_register's activity under; the workflow
 calls it by name so that it imports no storage code into the sandbox."""
 RECORD_TIMEOUT = timedelta(seconds=30)
+SHAPE_TIMER = timedelta(days=400)
+"""Long enough that no timer of a followed shape fires within a lifecycle."""
 NOTICE_ACTIVITY = "bench_baseline_send_notice"
 """A notice as the time-skipping benchmark's third baseline sends one for each fired timer:
 an activity that does nothing, so only Temporal's cost of a durable side effect is paid."""
@@ -64,11 +71,35 @@ class BaselineWorkflow:
         self._request: StartRequest | None = start.request
         self._register_by_activity = start.register_by_activity
         self._kept: list[tuple[TransitionUpdate, AuditEntry[Stage]]] = []
+        self._shape = start.shape
+        self._followed = 0
+        self._timers: list[asyncio.Task[None]] = []
+
+    def _follow(self, position: int) -> None:
+        """Add the history events of the shape's steps up to ``position`` (0: the start,
+        n: the n-th Update), each step once and in order, whichever runs first."""
+        while self._followed <= position and self._followed < len(self._shape):
+            self._add(self._followed, self._shape[self._followed])
+            self._followed += 1
+
+    def _add(self, position: int, step: ShapeStep) -> None:
+        for patch in range(step.patches):
+            workflow.patched(f"shape-{position}-{patch}")
+        for _ in range(step.timers_cancelled):
+            if self._timers:
+                self._timers.pop(0).cancel()
+        for upsert in range(step.upserts):
+            workflow.upsert_search_attributes(
+                [search_attributes.STAGE.value_set(f"shape-{position}-{upsert}")]
+            )
+        for _ in range(step.timers_started):
+            self._timers.append(asyncio.create_task(workflow.sleep(SHAPE_TIMER)))
 
     @workflow.update
     def noop(self) -> None:
         """Change nothing; the round trip is what is measured."""
         self._updates += 1
+        self._follow(self._updates)
 
     @workflow.update
     def carry(self, update: TransitionUpdate) -> TransitionResult:
@@ -106,12 +137,14 @@ class BaselineWorkflow:
     def finish(self) -> None:
         """Let the workflow complete."""
         self._updates += 1
+        self._follow(self._updates)
         self._finished = True
 
     @workflow.update
     async def record(self, entry: RegisterEntry) -> None:
         """Write ``entry`` to the register; return once it is written."""
         self._updates += 1
+        self._follow(self._updates)
         await self._write(entry)
 
     @workflow.update
@@ -120,6 +153,7 @@ class BaselineWorkflow:
         last transition of a lifecycle writes an entry too, so this is the last Update
         of a lifecycle that writes the same rows."""
         self._updates += 1
+        self._follow(self._updates)
         await self._write(entry)
         self._finished = True
 
@@ -135,6 +169,7 @@ class BaselineWorkflow:
 
     @workflow.run
     async def run(self, start: BaselineInput) -> BaselineResult:
+        self._follow(0)
         fired = 0
         if start.timers:
             step = timedelta(seconds=start.total_seconds / start.timers)

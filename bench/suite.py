@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
-from bench.baseline_messages import BaselineInput
+from bench.baseline_messages import BaselineInput, ShapeStep
 from bench.baseline_register import register_url
 from bench.baseline_rows import lifecycle_rows, rows_for
-from bench.baseline_workflow import BaselineWorkflow
+from bench.baseline_workflow import BaselineResult, BaselineWorkflow
 from bench.harness import (
     Clock,
     Server,
@@ -30,6 +30,7 @@ from bench.harness import (
     start_baseline,
     submit,
 )
+from bench.history_shape import event_counts, history_shape
 from bench.measure import CpuMeter, bounded, child_pids, median, percentile, rotated, timed
 from bench.processes import BenchWorker
 from bench.report import BenchmarkResult, Goal, Metric
@@ -158,6 +159,7 @@ async def latency(server: Server, sizes: Sizes) -> BenchmarkResult:
 
 SAME_ROWS = ", vs a baseline writing the same rows"
 SAME_ROWS_BY_ACTIVITY = ", vs a baseline writing the same rows through an activity"
+SAME_HISTORY = ", vs a baseline with the same rows and history events"
 
 
 def _entries(url: str) -> int:
@@ -177,7 +179,9 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         "to completion; same concurrency. A second row per level compares with the same "
         "minimal lifecycle whose Updates at forumflow's register-writing positions write "
         "the same register entries through a local activity, a third with it writing them "
-        "through an ordinary activity, as forumflow does",
+        "through an ordinary activity, as forumflow does, and a fourth with that one also "
+        "adding forumflow's other history events (upserts, timers, patch markers) at the "
+        "same Updates, read from a forumflow lifecycle's own history",
     )
     clock = Clock(result)
     async with server.workers("lifecycles", max_cached=1000) as (forumflow, baseline):
@@ -189,11 +193,12 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         # bench.processes keeps each worker's log in the data directory it passes it.
         register_at = register_url(baseline.process.log_file.parent)
 
-        async def forumflow_lifecycle(_: int) -> None:
+        async def forumflow_lifecycle(_: int) -> WorkflowHandle[Any, Any]:
             reference = new_reference()
             handle = await forum.create(draft(reference, dates), OFFICER)
             await drive(forum, reference, steps)
             await handle.result()
+            return handle
 
         async def baseline_lifecycle(_: int) -> None:
             handle = await start_baseline(server.client, baseline.task_queue)
@@ -201,8 +206,14 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
             await retrying(partial(handle.execute_update, BaselineWorkflow.finish), "baseline")
             await handle.result()
 
-        async def baseline_register_lifecycle(by_activity: bool, _: int) -> None:
-            start = BaselineInput(register_by_activity=by_activity)
+        shape: tuple[ShapeStep, ...] = ()
+
+        async def baseline_register_lifecycle(
+            by_activity: bool, same_history: bool, _: int
+        ) -> WorkflowHandle[BaselineWorkflow, BaselineResult]:
+            start = BaselineInput(
+                register_by_activity=by_activity, shape=shape if same_history else ()
+            )
             handle = await start_baseline(server.client, baseline.task_queue, start)
             mine = rows_for(rows, new_reference(), handle.id, handle.result_run_id or handle.id)
             for position in range(last):
@@ -219,20 +230,29 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                 finish = partial(handle.execute_update, BaselineWorkflow.record_and_finish, final)
                 await retrying(finish, "baseline")
             await handle.result()
+            return handle
 
-        runs: dict[str, Callable[[int], Awaitable[None]]] = {
+        runs: dict[str, Callable[[int], Awaitable[object]]] = {
             "forumflow": forumflow_lifecycle,
             "baseline": baseline_lifecycle,
-            "baseline_register": partial(baseline_register_lifecycle, False),
-            "baseline_register_activity": partial(baseline_register_lifecycle, True),
+            "baseline_register": partial(baseline_register_lifecycle, False, False),
+            "baseline_register_activity": partial(baseline_register_lifecycle, True, False),
+            "baseline_same_history": partial(baseline_register_lifecycle, True, True),
         }
-        writing_sides = 2
+        writing_sides = 3
         servers = child_pids("start-dev")
         server_pid = servers[0] if len(servers) == 1 else None
         warm = 2
-        result.setup_seconds, _ = await timed(
-            lambda: asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
-        )
+        started = time.perf_counter()
+        # One forumflow lifecycle alone first: its history is the shape the last baseline
+        # follows, and each Update's events must follow its own acceptance.
+        sample = await forumflow_lifecycle(0)
+        forumflow_events = [e async for e in sample.fetch_history_events()]
+        shape = history_shape(forumflow_events)
+        sample_baseline = await baseline_register_lifecycle(True, True, 0)
+        baseline_events = [e async for e in sample_baseline.fetch_history_events()]
+        await asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
+        result.setup_seconds = time.perf_counter() - started
         written = warm
         levels: list[dict[str, Any]] = []
         for position, (concurrency, count) in enumerate(sizes.lifecycle_levels):
@@ -248,7 +268,8 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                 cpu[side] = meter.ms_per(count)
             written += count
             entries = _entries(register_at)
-            if entries != len(rows) * written * writing_sides:
+            # The shape's sample lifecycle wrote one more of the last baseline's.
+            if entries != len(rows) * (written * writing_sides + 1):
                 raise RuntimeError(
                     f"the baselines' register holds {entries} entries after {written} "
                     f"lifecycles a side, not {len(rows)} per lifecycle"
@@ -257,6 +278,7 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
                 ("baseline", ""),
                 ("baseline_register", SAME_ROWS),
                 ("baseline_register_activity", SAME_ROWS_BY_ACTIVITY),
+                ("baseline_same_history", SAME_HISTORY),
             ):
                 result.metrics.append(
                     Metric(
@@ -292,6 +314,16 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         "activity, as forumflow writes its entries: a row stamped with workflow.now() "
         "written by a local activity could be written again, with another time, by a "
         "retried workflow task",
+        "same_history_baseline": "the ordinary-activity one, also adding at each Update "
+        "the events forumflow's history has after that Update's acceptance (its patch "
+        "markers, an upsert of one search attribute for each of its upserts, its reminder "
+        "timers started and cancelled), read from a forumflow lifecycle's history before "
+        "the levels run",
+        "same_history_shape": [step.model_dump() for step in shape],
+        "history_events_of_one_lifecycle": {
+            "forumflow": event_counts(forumflow_events),
+            "baseline_same_history": event_counts(baseline_events),
+        },
         "register_baseline_positions": {
             str(position): entry.kind.value for position, entry in rows.items()
         },

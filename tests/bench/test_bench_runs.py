@@ -90,9 +90,10 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
     levels = lifecycles["details"]["levels"]
     same_rows = [m for m in lifecycles["metrics"] if m["name"].endswith("writing the same rows")]
     by_activity = [m for m in lifecycles["metrics"] if m["name"].endswith("through an activity")]
-    assert len(same_rows) == len(by_activity) == len(levels)
-    assert len(lifecycles["metrics"]) == 3 * len(levels)
-    for metric in same_rows + by_activity:
+    same_history = [m for m in lifecycles["metrics"] if m["name"].endswith("history events")]
+    assert len(same_rows) == len(by_activity) == len(same_history) == len(levels)
+    assert len(lifecycles["metrics"]) == 4 * len(levels)
+    for metric in same_rows + by_activity + same_history:
         assert metric["forumflow"] > 0
         assert metric["baseline"] > 0
     assert {m["goal"] for m in lifecycles["metrics"]} == {"ratio >= 0.9"}
@@ -106,6 +107,12 @@ def test_quick_benchmarks_emit_valid_json(tmp_path: Path) -> None:
             assert set(used) == {"worker", "server", "client"}
             assert all(ms > 0 for ms in used.values())
     assert lifecycles["details"]["register_baseline"]
+    # The last baseline's history has forumflow's upserts, timers and patch markers.
+    events = lifecycles["details"]["history_events_of_one_lifecycle"]
+    shaped = ("upsert_workflow_search_attributes", "timer_started", "timer_canceled")
+    for kind in (*shaped, "marker_recorded", "workflow_execution_update_accepted"):
+        assert events["baseline_same_history"].get(kind) == events["forumflow"].get(kind), kind
+    assert all(events["forumflow"][kind] > 0 for kind in shaped)
     (memory,) = (b for b in data["benchmarks"] if b["key"] == "memory_per_open_request")
     # Each size is compared with the bare baseline and with one keeping the same payloads.
     keeping = [m for m in memory["metrics"] if m["name"].endswith("keeping the same payloads")]
