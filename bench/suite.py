@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 
 from bench.baseline_messages import BaselineInput, ShapeStep
@@ -243,16 +244,21 @@ async def lifecycles(server: Server, sizes: Sizes) -> BenchmarkResult:
         servers = child_pids("start-dev")
         server_pid = servers[0] if len(servers) == 1 else None
         warm = 2
-        started = time.perf_counter()
-        # One forumflow lifecycle alone first: its history is the shape the last baseline
-        # follows, and each Update's events must follow its own acceptance.
-        sample = await forumflow_lifecycle(0)
-        forumflow_events = [e async for e in sample.fetch_history_events()]
-        shape = history_shape(forumflow_events)
-        sample_baseline = await baseline_register_lifecycle(True, True, 0)
-        baseline_events = [e async for e in sample_baseline.fetch_history_events()]
-        await asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
-        result.setup_seconds = time.perf_counter() - started
+
+        async def history_of(handle: WorkflowHandle[Any, Any]) -> list[HistoryEvent]:
+            return [event async for event in handle.fetch_history_events()]
+
+        async def set_up() -> tuple[list[HistoryEvent], list[HistoryEvent]]:
+            nonlocal shape
+            # One forumflow lifecycle alone first: its history is the shape the last
+            # baseline follows, and each Update's events must follow its own acceptance.
+            forumflow_events = await history_of(await forumflow_lifecycle(0))
+            shape = history_shape(forumflow_events)
+            baseline_events = await history_of(await baseline_register_lifecycle(True, True, 0))
+            await asyncio.gather(*(bounded(warm, warm, run) for run in runs.values()))
+            return forumflow_events, baseline_events
+
+        result.setup_seconds, (forumflow_events, baseline_events) = await timed(set_up)
         written = warm
         levels: list[dict[str, Any]] = []
         for position, (concurrency, count) in enumerate(sizes.lifecycle_levels):
